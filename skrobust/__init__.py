@@ -1,0 +1,11 @@
+"""skrobust: image classifiers learned from noisy, user-supplied tags.
+
+Robust logistic regression (Izadinia, Farhadi, Hertzmann and Hoffman, "Image
+Classification and Retrieval from User-Supplied Tags") as scikit-learn estimators.
+"""
+
+from skrobust.linear_model import RobustLogisticRegression
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["RobustLogisticRegression", "__version__"]

@@ -1,0 +1,170 @@
+"""The robust logistic regression model's mathematics, as pure array functions.
+
+Every function takes the array namespace ``xp`` explicitly and works on NumPy, CuPy,
+torch or any other Array API namespace; nothing here holds state or knows sklearn.
+
+Notation (per tag t, per example i): score ``s = w_t . x_i + b_t``,
+``sigma = 1 / (1 + exp(-s)) = P(z=1 | x)``, ``pi = P(y=1 | z=1)``,
+``1 - gamma = P(y=1 | z=0)``. Arrays of scores and tags are (n_samples, n_tags);
+``pi`` and ``gamma`` are (n_tags,).
+
+The E-step and the observed-data likelihood share one log-space computation: with
+``a = log P(y | z=1) + log sigma`` and ``c = log P(y | z=0) + log(1 - sigma)``,
+
+* ``log P(y | x) = logaddexp(a, c)``          (the observed-data likelihood),
+* ``alpha = P(z=1 | y, x) = exp(a - logaddexp(a, c))``   (the E-step).
+
+Working in logs keeps both exact for scores far outside float range of exp
+(|s| up to 1e4 and beyond) and gives the limits exactly: pi = 1 with y = 0 gives
+alpha = 0, gamma = 1 with y = 1 gives alpha = 1.
+"""
+
+import math
+
+# Smallest value pi and gamma are clipped to: keeps log(pi), log(gamma) finite and
+# the E-step denominators positive (both mixture components can never be zero at
+# once), while being far below any noise level worth modelling.
+NOISE_EPS = 1e-6
+
+
+def log_sigmoid(s, xp):
+    """log(1 / (1 + exp(-s))), exact for any finite ``s`` (no overflow, no -inf)."""
+    return -xp.logaddexp(xp.zeros_like(s), -s)
+
+
+def sigmoid(s, xp):
+    """1 / (1 + exp(-s)) without overflow warnings for large negative ``s``."""
+    return xp.exp(log_sigmoid(s, xp))
+
+
+def safe_log(p, xp):
+    """log(p) for p in [0, 1], giving -inf at 0 without a divide-by-zero warning."""
+    positive = p > 0
+    return xp.where(positive, xp.log(xp.where(positive, p, xp.ones_like(p))), -math.inf)
+
+
+def noise_log_terms(pi, gamma, xp):
+    """Per-tag log probabilities of observing a tag given the true label.
+
+    Returns ``(log pi, log(1 - pi), log(1 - gamma), log gamma)``, each (n_tags,),
+    with exact -inf where a probability is 0 (pi = 1 or gamma = 1).
+    """
+    return (
+        safe_log(pi, xp),
+        safe_log(1 - pi, xp),
+        safe_log(1 - gamma, xp),
+        safe_log(gamma, xp),
+    )
+
+
+def posterior_and_loglik(scores, Y, pi, gamma, xp):
+    """E-step posterior and observed-data log-likelihood, elementwise.
+
+    Parameters
+    ----------
+    scores : array of shape (n_samples, n_tags)
+        Linear scores ``s``.
+    Y : array of shape (n_samples, n_tags)
+        Observed tags as booleans (or 0/1 of the scores' dtype).
+    pi, gamma : arrays of shape (n_tags,)
+        Noise parameters, pi in (0, 1] and gamma in (0, 1].
+
+    Returns
+    -------
+    alpha : array of shape (n_samples, n_tags)
+        P(z=1 | y, x).
+    loglik : array of shape (n_samples, n_tags)
+        log P(y | x) under the noise model (always <= 0, never NaN).
+    """
+    log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
+    observed = Y if Y.dtype == xp.bool else Y > 0.5
+    log_sig = log_sigmoid(scores, xp)
+    log_1m_sig = log_sigmoid(-scores, xp)
+    # a: y explained by a true tag; c: y explained by a false tag.
+    a = xp.where(observed, log_pi, log_1m_pi) + log_sig
+    c = xp.where(observed, log_1m_gamma, log_gamma) + log_1m_sig
+    loglik = xp.logaddexp(a, c)
+    alpha = xp.exp(a - loglik)
+    return alpha, loglik
+
+
+def posterior(scores, Y, pi, gamma, xp):
+    """E-step: alpha = P(z=1 | y, x), shape (n_samples, n_tags)."""
+    return posterior_and_loglik(scores, Y, pi, gamma, xp)[0]
+
+
+def observed_nll(scores, Y, pi, gamma, xp):
+    """Observed-data negative log-likelihood -log P(y | x), elementwise."""
+    return -posterior_and_loglik(scores, Y, pi, gamma, xp)[1]
+
+
+def tag_probability(scores, pi, gamma, xp):
+    """P(y=1 | x) = pi * sigma + (1 - gamma) * (1 - sigma): the paper's eq. 5."""
+    log_pi, _, log_1m_gamma, _ = noise_log_terms(pi, gamma, xp)
+    return xp.exp(
+        xp.logaddexp(log_pi + log_sigmoid(scores, xp), log_1m_gamma + log_sigmoid(-scores, xp))
+    )
+
+
+def minibatch_statistics(alpha, Y, weights, xp):
+    """Weighted minibatch means of alpha, y * alpha and y, per tag.
+
+    Parameters
+    ----------
+    alpha, Y : arrays of shape (n_samples, n_tags)
+        Posterior and observed tags (0/1 in alpha's dtype).
+    weights : array of shape (n_samples,)
+        Non-negative sample weights summing to a positive number.
+
+    Returns
+    -------
+    mean_a, mean_ya, mean_y : arrays of shape (n_tags,)
+    """
+    w = weights / xp.sum(weights)
+    weighted_alpha = alpha * w[:, None]
+    return (
+        xp.sum(weighted_alpha, axis=0),
+        xp.sum(weighted_alpha * Y, axis=0),
+        w @ Y,
+    )
+
+
+def update_statistics(stats, batch_stats, eta):
+    """Stochastic-EM running statistics: S <- (1 - eta) S + eta S_minibatch."""
+    return tuple((1 - eta) * s + eta * b for s, b in zip(stats, batch_stats))
+
+
+def initial_statistics(pi_init, gamma_init, prior=0.5):
+    """Running statistics (S_a, S_ya, S_y) whose M-step gives pi_init and gamma_init.
+
+    ``prior`` plays the part of P(z=1); it must be strictly inside (0, 1) because
+    the paper's start S_a = S_ya = 1 is a fixed point: it gives pi = 1, then
+    alpha = y for every example and pi never moves, and it makes gamma 0/0.
+    Works elementwise on floats or arrays.
+    """
+    s_a = pi_init * 0 + prior  # same type, shape and device as pi_init
+    s_ya = pi_init * prior
+    s_y = s_ya + (1 - gamma_init) * (1 - prior)
+    return s_a, s_ya, s_y
+
+
+def m_step(stats, xp, eps=NOISE_EPS):
+    """M-step: pi = S_ya / S_a and gamma = (1 - S_y - S_a + S_ya) / (1 - S_a).
+
+    Both are clipped into [eps, 1]; a zero denominator (S_a of exactly 0 or 1, which
+    only a degenerate start can produce) leaves the parameter at 1.
+    """
+    s_a, s_ya, s_y = stats
+    ones = xp.ones_like(s_a)
+    pi = xp.where(s_a > 0, s_ya / xp.where(s_a > 0, s_a, ones), ones)
+    gamma_den = 1 - s_a
+    gamma = xp.where(
+        gamma_den > 0, (1 - s_y - s_a + s_ya) / xp.where(gamma_den > 0, gamma_den, ones), ones
+    )
+    return xp.clip(pi, eps, 1.0), xp.clip(gamma, eps, 1.0)
+
+
+def gradient_residual(scores, alpha, weights, n_samples, xp):
+    """Per-example gradient factor (sigma - alpha) * w_i / n of the expected
+    complete-data negative log-likelihood; X.T @ residual is the weight gradient."""
+    return (sigmoid(scores, xp) - alpha) * (weights / n_samples)[:, None]

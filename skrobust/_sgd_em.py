@@ -1,0 +1,204 @@
+"""Stochastic EM with minibatch SGD: one pass over a chunk of data.
+
+This is the trainer shared by ``fit`` (one pass per epoch) and ``partial_fit`` (one
+pass per call). It works on any Array API namespace: all state stays on the data's
+device, and the minibatch loop has no host round trip and no loop over tags. Per
+minibatch it does two matrix products (scores and gradient) and elementwise work.
+
+A pass never modifies the state it is given: it trains a copy and returns it, so a
+pass that fails (bad numbers, an interrupt) leaves the caller's model as it was.
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.extmath import safe_sparse_dot
+
+from skrobust import _em
+
+
+@dataclass(frozen=True)
+class TrainingState:
+    """Everything a pass updates: weights, momentum, EM statistics and noise rates."""
+
+    coef: object  # (n_tags, n_features)
+    intercept: object  # (n_tags,)
+    velocity_coef: object
+    velocity_intercept: object
+    stats: tuple  # running (S_a, S_ya, S_y), each (n_tags,)
+    pi: object  # (n_tags,)
+    gamma: object  # (n_tags,)
+    n_updates: int  # minibatch updates so far, drives the invscaling schedule
+
+    def copy(self, xp):
+        """A deep copy of the arrays, so in-place training cannot touch the original."""
+
+        def dup(a):
+            return xp.asarray(a, copy=True)
+
+        return replace(
+            self,
+            coef=dup(self.coef),
+            intercept=dup(self.intercept),
+            velocity_coef=dup(self.velocity_coef),
+            velocity_intercept=dup(self.velocity_intercept),
+            stats=tuple(dup(s) for s in self.stats),
+            pi=dup(self.pi),
+            gamma=dup(self.gamma),
+        )
+
+    def is_finite(self, xp):
+        """One device reduction and one sync: are weights and noise rates finite?"""
+        checks = [
+            xp.all(xp.isfinite(a))
+            for a in (self.coef, self.intercept, self.pi, self.gamma)
+        ]
+        return bool(xp.all(xp.stack(checks)))
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The hyper-parameters a pass needs, resolved from the estimator's parameters."""
+
+    alpha: float  # L2 strength on coef (not the intercept)
+    schedule: str  # "constant", "invscaling" or "adaptive"
+    learning_rate: float  # the current base rate (eta0, or the adaptive value)
+    power_t: float
+    momentum: float
+    batch_size: int
+    em_step: float  # eta of the running EM statistics
+    learn_pi: bool
+    learn_gamma: bool
+
+
+def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype):
+    """Zero weights and momentum; EM statistics whose M-step gives the start rates."""
+
+    def zeros(shape):
+        return xp.zeros(shape, dtype=dtype, device=device)
+
+    def per_tag(values):
+        # A fresh writable copy: torch warns on read-only (broadcast) NumPy input.
+        return xp.asarray(np.array(np.broadcast_to(values, (n_tags,))), dtype=dtype, device=device)
+
+    pi0, gamma0 = per_tag(pi_init), per_tag(gamma_init)
+    return TrainingState(
+        coef=zeros((n_tags, n_features)),
+        intercept=zeros((n_tags,)),
+        velocity_coef=zeros((n_tags, n_features)),
+        velocity_intercept=zeros((n_tags,)),
+        stats=tuple(_em.initial_statistics(pi0, gamma0)),
+        pi=xp.clip(pi0, _em.NOISE_EPS, 1.0),
+        gamma=xp.clip(gamma0, _em.NOISE_EPS, 1.0),
+        n_updates=0,
+    )
+
+
+def _step_size(config, n_updates):
+    if config.schedule == "invscaling":
+        return config.learning_rate / (1.0 + n_updates) ** config.power_t
+    return config.learning_rate
+
+
+def _rows(A, index, xp):
+    """Minibatch rows: a view for a slice, a gather for an index array."""
+    if isinstance(index, slice) or sp.issparse(A):
+        return A[index]
+    return xp.take(A, index, axis=0)
+
+
+def _dense(A):
+    """Sparse tag rows are densified one minibatch at a time, never the whole chunk."""
+    return A.toarray() if sp.issparse(A) else A
+
+
+def train_pass(state, X, Y, weights, order, config, xp):
+    """One pass of stochastic EM over ``X`` in minibatches, on a copy of ``state``.
+
+    Parameters
+    ----------
+    state : TrainingState
+        The model before the pass; left untouched.
+    X : array or scipy.sparse CSR of shape (n_samples, n_features)
+    Y : array or scipy.sparse CSR of shape (n_samples, n_tags)
+        Observed tags, 0/1 in X's float dtype.
+    weights : array of shape (n_samples,)
+        Non-negative sample weights.
+    order : None or integer array of shape (n_samples,)
+        Row order of the pass (None: as given). Minibatches are consecutive runs of
+        ``config.batch_size`` rows of that order.
+    config : TrainingConfig
+    xp : namespace
+
+    Returns
+    -------
+    state : TrainingState
+        The trained copy.
+    mean_loss : 0-d array
+        Observed-data negative log-likelihood averaged over the pass's examples
+        (weighted) and tags, as evaluated on each minibatch before its update.
+    """
+    s = state.copy(xp)
+    coef, intercept = s.coef, s.intercept
+    v_coef, v_intercept = s.velocity_coef, s.velocity_intercept
+    stats, pi, gamma, n_updates = s.stats, s.pi, s.gamma, s.n_updates
+    n_samples, n_tags = X.shape[0], Y.shape[1]
+    total_loss = 0.0  # becomes a 0-d device array at the first minibatch
+
+    for start in range(0, n_samples, config.batch_size):
+        stop = min(start + config.batch_size, n_samples)
+        index = slice(start, stop) if order is None else order[start:stop]
+        X_b = _rows(X, index, xp)
+        Y_b = _dense(_rows(Y, index, xp))
+        w_b = _rows(weights, index, xp)
+        n_b = stop - start
+
+        scores = safe_sparse_dot(X_b, coef.T) + intercept
+        alpha, loglik = _em.posterior_and_loglik(scores, Y_b, pi, gamma, xp)
+        total_loss = total_loss - xp.sum(w_b @ loglik) / n_tags
+
+        # Gradient of the expected complete-data NLL (mean over the minibatch).
+        residual = _em.gradient_residual(scores, alpha, w_b, n_b, xp)
+        grad_coef = safe_sparse_dot(residual.T, X_b)
+        if config.alpha:
+            grad_coef = grad_coef + config.alpha * coef
+        grad_intercept = xp.sum(residual, axis=0)
+
+        lr = _step_size(config, n_updates)
+        v_coef *= config.momentum
+        v_coef -= lr * grad_coef
+        v_intercept *= config.momentum
+        v_intercept -= lr * grad_intercept
+        coef += v_coef
+        intercept += v_intercept
+        n_updates += 1
+
+        if config.learn_pi or config.learn_gamma:
+            # A minibatch whose weights sum to 0 carries no information: its step
+            # size is 0 (decided on the device, without a sync).
+            w_sum = xp.sum(w_b)
+            has_weight = w_sum > 0
+            safe_w = xp.where(has_weight, w_b, xp.ones_like(w_b))
+            batch_stats = _em.minibatch_statistics(alpha, Y_b, safe_w, xp)
+            eta = config.em_step * xp.astype(has_weight, coef.dtype)
+            stats = _em.update_statistics(stats, batch_stats, eta)
+            new_pi, new_gamma = _em.m_step(stats, xp)
+            if config.learn_pi:
+                pi = new_pi
+            if config.learn_gamma:
+                gamma = new_gamma
+
+    new_state = replace(
+        s,
+        coef=coef,
+        intercept=intercept,
+        velocity_coef=v_coef,
+        velocity_intercept=v_intercept,
+        stats=stats,
+        pi=pi,
+        gamma=gamma,
+        n_updates=n_updates,
+    )
+    return new_state, total_loss / n_samples
+

@@ -1,0 +1,639 @@
+"""RobustLogisticRegression: logistic regression that learns how noisy its tags are."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from skrobust import _em
+from skrobust._array_api import (
+    check_same_namespace,
+    get_namespace_and_device,
+    is_numpy_namespace,
+    move_to,
+    to_numpy,
+)
+from skrobust._sgd_em import TrainingConfig, TrainingState, initial_state, train_pass
+from skrobust._targets import (
+    binary_classes,
+    binary_to_indicator,
+    column_to_1d,
+    is_indicator_target,
+    validate_indicator,
+)
+
+# The adaptive schedule divides the learning rate by this on every plateau and stops
+# once the rate would fall below eta0 * _ADAPTIVE_FLOOR (four divisions).
+_ADAPTIVE_DIVISOR = 5.0
+_ADAPTIVE_FLOOR = 1e-3
+# An epoch also counts as progress while some pi/gamma has drifted more than this
+# since the last epoch that counted. The running EM statistics average roughly the
+# last 1/em_step minibatches, so pi jitters by ~0.002 per epoch at equilibrium even
+# when nothing is learned any more; real drift adds up across epochs, jitter does not.
+_NOISE_DRIFT_TOL = 0.01
+
+
+class _PlateauMonitor:
+    """Counts epochs without progress: no loss drop of ``tol`` below the best so far
+    and no pi/gamma drift of ``_NOISE_DRIFT_TOL`` since the last epoch of progress."""
+
+    def __init__(self, tol, patience, noise):
+        self.tol = tol
+        self.patience = patience
+        self.best_loss = np.inf
+        self.noise_at_progress = noise
+        self.count = 0
+
+    def plateaued(self, loss, noise):
+        if self.tol is None:
+            return False
+        drift = float(np.max(np.abs(noise - self.noise_at_progress)))
+        if loss < self.best_loss - self.tol or drift > _NOISE_DRIFT_TOL:
+            self.count = 0
+            self.noise_at_progress = noise
+        else:
+            self.count += 1
+        self.best_loss = min(self.best_loss, loss)
+        return self.count >= self.patience
+
+    def restart(self):
+        self.count = 0
+
+
+class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Logistic regression on noisy tags, with per-tag noise learned by stochastic EM.
+
+    Each tag t has a hidden true label z with ``P(z=1 | x) = sigmoid(w_t . x + b_t)``.
+    The observed tag y is supplied with probability ``pi_t`` when z = 1 (so true tags
+    go missing with probability ``1 - pi_t``) and, with ``noise="missing+spurious"``,
+    added with probability ``1 - gamma_t`` when z = 0. The weights are trained by
+    minibatch SGD on the expected complete-data log-likelihood and ``pi``/``gamma``
+    by stochastic EM over running sufficient statistics (Izadinia et al., "Image
+    Classification and Retrieval from User-Supplied Tags"). With ``noise="none"`` it
+    is plain L2-regularised logistic regression trained by the same loop.
+
+    ``y`` is either binary (any two labels; one tag, "is it ``classes_[1]``") or a
+    2-D 0/1 indicator matrix (n_samples, n_tags), dense or scipy.sparse, fitted
+    natively: one weight matrix for all tags, one matrix product per minibatch.
+
+    Parameters
+    ----------
+    noise : {"missing", "missing+spurious", "none"}, default="missing"
+        The tag-noise model. "missing": true tags go missing (learn pi, gamma = 1),
+        the paper's model. "missing+spurious": also false tags get added (learn pi
+        and gamma), the paper's appendix. "none": pi = gamma = 1, plain logistic
+        regression.
+    alpha : float, default=1e-4
+        L2 strength: the objective is the mean (weighted) negative log-likelihood
+        plus ``alpha / 2 * ||coef||^2`` (the intercept is not penalised), as in
+        :class:`~sklearn.linear_model.SGDClassifier`. It matches
+        :class:`~sklearn.linear_model.LogisticRegression` with
+        ``C = 1 / (alpha * n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="adaptive"
+        "constant": ``eta0`` throughout. "invscaling": ``eta0 / (1 + t) ** power_t``
+        after t minibatch updates. "adaptive": ``eta0`` until ``n_iter_no_change``
+        epochs in a row fail to improve, then divided by 5, up to four times
+        (``fit`` only; ``partial_fit`` keeps the current rate).
+    eta0 : float, default=0.1
+        Initial learning rate.
+    power_t : float, default=0.25
+        Exponent of the "invscaling" schedule.
+    momentum : float, default=0.9
+        Heavy-ball momentum in [0, 1). 0 gives plain SGD.
+    batch_size : int, default=500
+        Minibatch size (the paper's 500). The last minibatch of a pass may be smaller.
+    em_step : float, default=0.01
+        Step eta of the running EM statistics, ``S <- (1 - eta) S + eta S_batch``.
+    pi_init : float or array-like of shape (n_tags,), default=0.5
+        Starting ``P(y=1 | z=1)``. Must be below 1 for pi to be learned: the paper's
+        start (statistics all 1, pi = 1) is a fixed point where pi never moves.
+    gamma_init : float or array-like of shape (n_tags,), default=0.9
+        Starting ``1 - P(y=1 | z=0)`` for ``noise="missing+spurious"``; below 1 for
+        the same reason. Ignored for the other noise models (gamma = 1).
+    learn_pi : bool, default=True
+        Learn pi by EM. If False, pi stays at ``pi_init`` (a known tagging rate).
+    learn_gamma : bool, default=True
+        Learn gamma by EM under ``noise="missing+spurious"``; if False it stays at
+        ``gamma_init``.
+    max_iter : int, default=50
+        Maximum number of epochs of ``fit``.
+    tol : float or None, default=1e-4
+        An epoch improves when the training loss drops by more than ``tol`` below
+        its best so far, or while some pi/gamma has drifted by more than 0.01 since
+        the last improving epoch (pi moves slowly, so convergence watches it too).
+        None disables early stopping.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before the rate drops ("adaptive") or training
+        stops.
+    shuffle : bool, default=True
+        Shuffle the rows before each pass (in ``fit`` and ``partial_fit``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling.
+    warm_start : bool, default=False
+        If True, ``fit`` continues from the fitted weights and noise statistics.
+    verbose : int, default=0
+        Print one line per epoch when > 0.
+
+    Attributes
+    ----------
+    coef_ : array of shape (n_tags, n_features)
+        Weights; n_tags is 1 for a binary y. Lives on the namespace and device of
+        the training data, in its float dtype.
+    intercept_ : array of shape (n_tags,)
+    pi_ : array of shape (n_tags,)
+        Learned ``P(tag supplied | true)`` per tag.
+    gamma_ : array of shape (n_tags,)
+        Learned ``1 - P(tag supplied | false)`` per tag.
+    classes_ : array of shape (2,) or (n_tags,)
+        The two labels of a binary y, or ``arange(n_tags)`` for a tag matrix.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when X has feature names that are all strings.
+    n_iter_ : int
+        Passes over the data so far (epochs of ``fit`` plus ``partial_fit`` calls).
+    t_ : int
+        Minibatch updates so far.
+    loss_curve_ : list of float
+        Per pass: mean observed-data negative log-likelihood per example and tag,
+        plus ``alpha / 2 * ||coef||^2 / n_tags``.
+
+    See Also
+    --------
+    skrobust.InterceptCalibrator : Re-fit one intercept per tag on clean labels.
+    sklearn.linear_model.SGDClassifier : Plain logistic regression by SGD.
+
+    Notes
+    -----
+    Non-NumPy arrays (CuPy, torch, ...) are trained on their own device inside
+    ``sklearn.config_context(array_api_dispatch=True)``; outside it they are
+    converted to NumPy, as in scikit-learn. A model fitted on a GPU keeps its state
+    there; use :func:`skrobust.estimator_to_numpy` before pickling it for a machine
+    without that GPU.
+
+    Examples
+    --------
+    >>> from skrobust import RobustLogisticRegression
+    >>> from skrobust.datasets import make_tagged_classification
+    >>> X, Y, Z = make_tagged_classification(
+    ...     n_samples=5000, n_features=10, n_tags=3, pi=0.4, random_state=0)
+    >>> model = RobustLogisticRegression(random_state=0).fit(X, Y)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> bool(((model.pi_ > 0.2) & (model.pi_ < 0.6)).all())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "noise": [StrOptions({"missing", "missing+spurious", "none"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "em_step": [Interval(Real, 0, 1, closed="right")],
+        "pi_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
+        "gamma_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
+        "learn_pi": ["boolean"],
+        "learn_gamma": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        noise="missing",
+        *,
+        alpha=1e-4,
+        learning_rate="adaptive",
+        eta0=0.1,
+        power_t=0.25,
+        momentum=0.9,
+        batch_size=500,
+        em_step=0.01,
+        pi_init=0.5,
+        gamma_init=0.9,
+        learn_pi=True,
+        learn_gamma=True,
+        max_iter=50,
+        tol=1e-4,
+        n_iter_no_change=5,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.noise = noise
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.em_step = em_step
+        self.pi_init = pi_init
+        self.gamma_init = gamma_init
+        self.learn_pi = learn_pi
+        self.learn_gamma = learn_gamma
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ training
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train for up to ``max_iter`` epochs of minibatch stochastic EM.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Features; scipy.sparse CSR is used without densifying.
+        y : array-like of shape (n_samples,) or (n_samples, n_tags)
+            Binary labels, or a 0/1 tag indicator matrix (dense or sparse).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : RobustLogisticRegression
+            The fitted estimator.
+        """
+        continuing = self.warm_start and hasattr(self, "coef_")
+        X, Y, weights, xp, classes = self._validate_training_data(
+            X, y, sample_weight, classes=None, first_call=not continuing
+        )
+        if not continuing:
+            self._initialize(X, Y, classes, xp)
+        monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp))
+        converged = False
+        for _ in range(self.max_iter):
+            loss = self._train_one_pass(X, Y, weights, xp)
+            if not monitor.plateaued(loss, self._noise_rates(xp)):
+                continue
+            if (
+                self.learning_rate == "adaptive"
+                and self._learning_rate / _ADAPTIVE_DIVISOR >= self.eta0 * _ADAPTIVE_FLOOR
+            ):
+                self._learning_rate /= _ADAPTIVE_DIVISOR
+                monitor.restart()
+                if self.verbose:
+                    print(f"-- Plateau: learning rate lowered to {self._learning_rate:.3g}")
+                continue
+            converged = True
+            break
+        if not converged and self.tol is not None:
+            warnings.warn(
+                f"RobustLogisticRegression did not converge in max_iter={self.max_iter} "
+                "epochs; increase max_iter, or loosen tol.",
+                ConvergenceWarning,
+            )
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass of minibatch stochastic EM over one chunk of data.
+
+        The first call sets the number of features and tags (and, for a binary y,
+        the two classes); later chunks must match. A call that raises leaves the
+        model exactly as it was before it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            One chunk of features.
+        y : array-like of shape (n_samples,) or (n_samples, n_tags)
+            Binary labels, or a 0/1 tag indicator matrix (dense or sparse).
+        classes : array-like of shape (2,), default=None
+            The two labels of a binary y; required on the first call when y is 1-D
+            (a chunk may hold only one of them). Not used for a tag matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : RobustLogisticRegression
+            The updated estimator.
+        """
+        first_call = not hasattr(self, "coef_")
+        X, Y, weights, xp, classes = self._validate_training_data(
+            X, y, sample_weight, classes=classes, first_call=first_call
+        )
+        if first_call:
+            self._initialize(X, Y, classes, xp)
+        self._train_one_pass(X, Y, weights, xp)
+        return self
+
+    def _validate_training_data(self, X, y, sample_weight, classes, first_call):
+        """Validate one fit/partial_fit call's data without changing the model."""
+        xp, is_array_api, device = get_namespace_and_device(X)
+        if not first_call:
+            check_same_namespace(X, self, attribute="coef_", method="partial_fit")
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        if is_array_api and hasattr(y, "__array_namespace__"):
+            y = move_to(y, xp=xp, device=device)
+        dtype = [xp.float64, xp.float32] if first_call else self.coef_.dtype
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=dtype,
+            multi_output=True,
+            y_numeric=False,
+            reset=first_call,
+        )
+        xp, _, device = get_namespace_and_device(X)
+        if is_indicator_target(y):
+            if first_call and classes is not None:
+                raise ValueError("classes is only used with a 1-D (binary) y.")
+            Y = validate_indicator(y, X.shape[0], xp, device, X.dtype)
+            self._check_layout(multilabel=True, n_tags=Y.shape[1], first_call=first_call)
+            found_classes = None
+        else:
+            y = column_to_1d(y)
+            if not first_call:
+                self._check_layout(multilabel=False, n_tags=1, first_call=False)
+                known = to_numpy(self.classes_)
+                if classes is not None and not np.array_equal(
+                    np.sort(np.asarray(classes)), known
+                ):
+                    raise ValueError(
+                        f"classes={list(classes)} differs from the classes of the first "
+                        f"call, {known.tolist()}."
+                    )
+                classes = known
+            found_classes = binary_classes(y, classes)
+            Y = binary_to_indicator(y, found_classes, xp, device, X.dtype)
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        return X, Y, weights, xp, found_classes
+
+    def _check_layout(self, multilabel, n_tags, first_call):
+        if first_call:
+            return
+        if multilabel != self._multilabel:
+            fitted = "a 2-D tag matrix" if self._multilabel else "a 1-D binary y"
+            given = "a 2-D tag matrix" if multilabel else "a 1-D binary y"
+            raise ValueError(f"The model was fitted on {fitted}, this call passes {given}.")
+        if n_tags != self.coef_.shape[0]:
+            raise ValueError(
+                f"y has {n_tags} tags (columns) but the model was fitted on "
+                f"{self.coef_.shape[0]}."
+            )
+
+    def _initialize(self, X, Y, classes, xp):
+        """Fresh weights, noise rates and bookkeeping for the validated data.
+
+        ``classes`` holds the two labels of a binary y, or None for a tag matrix.
+        """
+        n_tags = Y.shape[1]
+        pi_init = self._per_tag_start(self.pi_init, "pi_init", n_tags)
+        gamma_init = self._per_tag_start(self.gamma_init, "gamma_init", n_tags)
+        if self.noise == "none":
+            pi_init = gamma_init = np.ones(n_tags)
+        elif self.noise == "missing":
+            gamma_init = np.ones(n_tags)
+        if self.noise != "none" and self.learn_pi and np.any(pi_init == 1.0):
+            warnings.warn(
+                "pi_init=1 is a fixed point of the EM updates: those tags' pi will "
+                "never move from 1. Start below 1 to learn it.",
+                UserWarning,
+            )
+        _, _, device = get_namespace_and_device(X)
+        self._set_state(
+            initial_state(n_tags, X.shape[1], pi_init, gamma_init, xp, device, X.dtype)
+        )
+        self._multilabel = classes is None
+        if self._multilabel:
+            classes = np.arange(n_tags)
+        if classes.dtype.kind in "biuf" and not is_numpy_namespace(xp):
+            classes = xp.asarray(classes, device=device)
+        self.classes_ = classes
+        self.n_iter_ = 0
+        self.loss_curve_ = []
+        self._learning_rate = float(self.eta0)
+        self._rng = check_random_state(self.random_state)
+
+    @staticmethod
+    def _per_tag_start(value, name, n_tags):
+        values = np.asarray(value, dtype=float)
+        if values.ndim > 1 or (values.ndim == 1 and values.shape[0] != n_tags):
+            raise ValueError(
+                f"{name} must be a float or have one value per tag ({n_tags}); got shape "
+                f"{values.shape}."
+            )
+        if not np.all((values > 0) & (values <= 1)):
+            raise ValueError(f"{name} values must be in (0, 1]; got {values.tolist()}.")
+        return np.broadcast_to(values, (n_tags,))
+
+    def _config(self):
+        learns_noise = self.noise != "none"
+        return TrainingConfig(
+            alpha=float(self.alpha),
+            schedule=self.learning_rate,
+            learning_rate=self._learning_rate,
+            power_t=float(self.power_t),
+            momentum=float(self.momentum),
+            batch_size=int(self.batch_size),
+            em_step=float(self.em_step),
+            learn_pi=learns_noise and bool(self.learn_pi),
+            learn_gamma=self.noise == "missing+spurious" and bool(self.learn_gamma),
+        )
+
+    def _train_one_pass(self, X, Y, weights, xp):
+        """Train one pass on a copy of the state; commit it only if it is finite."""
+        order = None
+        if self.shuffle:
+            permutation = self._rng.permutation(X.shape[0])
+            if not hasattr(X, "toarray"):
+                _, _, device = get_namespace_and_device(X)
+                permutation = xp.asarray(permutation, device=device)
+            order = permutation
+        state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, self._config(), xp)
+        penalty = 0.5 * self.alpha * xp.sum(state.coef * state.coef) / Y.shape[1]
+        loss = float(mean_loss + penalty)
+        if not (np.isfinite(loss) and state.is_finite(xp)):
+            raise ValueError(
+                "Training diverged (non-finite weights or loss); the model is left as "
+                "it was before this call. Scale the features (e.g. StandardScaler) or "
+                "lower eta0."
+            )
+        self._set_state(state)
+        self.n_iter_ += 1
+        self.loss_curve_.append(loss)
+        if self.verbose:
+            pi = to_numpy(self.pi_)
+            print(
+                f"-- Pass {self.n_iter_}: loss {loss:.6f}, learning rate "
+                f"{self._learning_rate:.3g}, pi in [{pi.min():.3f}, {pi.max():.3f}]"
+            )
+        return loss
+
+    def _noise_rates(self, xp):
+        """pi_ and gamma_ side by side on the host (one small transfer per epoch)."""
+        return to_numpy(xp.concat([self.pi_, self.gamma_]))
+
+    def _get_state(self):
+        return TrainingState(
+            coef=self.coef_,
+            intercept=self.intercept_,
+            velocity_coef=self._velocity_coef,
+            velocity_intercept=self._velocity_intercept,
+            stats=self._em_statistics,
+            pi=self.pi_,
+            gamma=self.gamma_,
+            n_updates=self.t_,
+        )
+
+    def _set_state(self, state):
+        self.coef_ = state.coef
+        self.intercept_ = state.intercept
+        self._velocity_coef = state.velocity_coef
+        self._velocity_intercept = state.velocity_intercept
+        self._em_statistics = state.stats
+        self.pi_ = state.pi
+        self.gamma_ = state.gamma
+        self.t_ = state.n_updates
+
+    # ---------------------------------------------------------------- prediction
+
+    def _scores(self, X, method):
+        """Validated ``X @ coef_.T + intercept_``, shape (n_samples, n_tags)."""
+        check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method=method)
+        X = validate_data(self, X, accept_sparse="csr", dtype=self.coef_.dtype, reset=False)
+        return safe_sparse_dot(X, self.coef_.T) + self.intercept_
+
+    def _per_tag_output(self, values, xp):
+        """(n, n_tags) for a tag matrix; the binary case's two class columns."""
+        if self._multilabel:
+            return values
+        return xp.concat([1 - values, values], axis=1)
+
+    def decision_function(self, X):
+        """Scores ``w . x + b`` (the log-odds of the true label).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : array of shape (n_samples,) or (n_samples, n_tags)
+            1-D for a binary model (positive favours ``classes_[1]``).
+        """
+        scores = self._scores(X, "decision_function")
+        return scores if self._multilabel else scores[:, 0]
+
+    def predict_proba(self, X):
+        """P(true label | x): what annotation and retrieval rank by.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : array of shape (n_samples, 2) or (n_samples, n_tags)
+            For a binary model, the probabilities of ``classes_[0]`` and
+            ``classes_[1]``; for a tag matrix, P(z_t = 1 | x) per tag.
+        """
+        scores = self._scores(X, "predict_proba")
+        xp, _, _ = get_namespace_and_device(scores)
+        return self._per_tag_output(_em.sigmoid(scores, xp), xp)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : array of shape (n_samples, 2) or (n_samples, n_tags)
+            Same layout as :meth:`predict_proba`.
+        """
+        scores = self._scores(X, "predict_log_proba")
+        xp, _, _ = get_namespace_and_device(scores)
+        log_true = _em.log_sigmoid(scores, xp)
+        if self._multilabel:
+            return log_true
+        return xp.concat([_em.log_sigmoid(-scores, xp), log_true], axis=1)
+
+    def predict_tag_proba(self, X):
+        """P(user supplies the tag | x) = pi sigma + (1 - gamma)(1 - sigma).
+
+        The paper's eq. 5: what a user would tag, for tag suggestion. Use
+        :meth:`predict_proba` for whether the label is true.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : array of shape (n_samples, 2) or (n_samples, n_tags)
+            Same layout as :meth:`predict_proba`.
+        """
+        scores = self._scores(X, "predict_tag_proba")
+        xp, _, _ = get_namespace_and_device(scores)
+        return self._per_tag_output(_em.tag_probability(scores, self.pi_, self.gamma_, xp), xp)
+
+    def predict(self, X):
+        """Most probable true label: a class label, or a 0/1 row of tags.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : array of shape (n_samples,) or (n_samples, n_tags)
+            Class labels for a binary model; 0/1 integers per tag for a tag matrix.
+        """
+        scores = self._scores(X, "predict")
+        xp, _, device = get_namespace_and_device(scores)
+        positive = scores > 0
+        if self._multilabel:
+            return xp.astype(positive, xp.int64)
+        index = xp.astype(positive[:, 0], xp.int64)
+        if isinstance(self.classes_, np.ndarray) and not is_numpy_namespace(xp):
+            return self.classes_[to_numpy(index)]
+        if isinstance(self.classes_, np.ndarray):
+            return self.classes_[np.asarray(index)]
+        return xp.take(self.classes_, index, axis=0)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        tags.input_tags.sparse = True
+        tags.array_api_support = True
+        return tags
