@@ -8,10 +8,14 @@ NumPy by input validation, exactly as sklearn estimators do.
 """
 
 import array_api_compat
-import array_api_compat.numpy as numpy_namespace
 import numpy as np
+
+# sklearn vendors its own copy of array-api-compat and compares namespaces by
+# identity, so the NumPy namespace handed to its helpers must be that copy.
+from sklearn.externals.array_api_compat import numpy as numpy_namespace
 from sklearn.utils._array_api import (
     _convert_to_numpy,
+    _is_numpy_namespace,
     check_same_namespace,
     get_namespace,
     get_namespace_and_device,
@@ -32,8 +36,8 @@ __all__ = [
 
 
 def is_numpy_namespace(xp):
-    """True for NumPy itself and array-api-compat's NumPy wrapper."""
-    return xp.__name__ in ("numpy", "array_api_compat.numpy")
+    """True for NumPy itself and any array-api-compat wrapper of it."""
+    return _is_numpy_namespace(xp)
 
 
 def to_numpy(array):

@@ -17,7 +17,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_array
 
-from skrobust._array_api import move_to, numpy_namespace, to_numpy
+from skrobust._array_api import is_numpy_namespace, move_to, numpy_namespace, to_numpy
 
 
 def is_indicator_target(y):
@@ -37,7 +37,7 @@ def validate_indicator(Y, n_samples, xp, device, dtype):
     dense input is converted to ``dtype`` (a new array: the caller's is never touched).
     """
     if sp.issparse(Y):
-        if xp.__name__ not in ("numpy", "array_api_compat.numpy"):
+        if not is_numpy_namespace(xp):
             raise TypeError(
                 "A scipy.sparse tag matrix Y can only be used with NumPy X, "
                 f"got X from {xp.__name__}."

@@ -462,22 +462,31 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
 
     def _train_one_pass(self, X, Y, weights, xp):
         """Train one pass on a copy of the state; commit it only if it is finite."""
+        rng_state = self._rng.get_state()  # restored if the pass fails
         order = None
         if self.shuffle:
-            permutation = self._rng.permutation(X.shape[0])
+            order = self._rng.permutation(X.shape[0])
             if not hasattr(X, "toarray"):
                 _, _, device = get_namespace_and_device(X)
-                permutation = xp.asarray(permutation, device=device)
-            order = permutation
-        state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, self._config(), xp)
-        penalty = 0.5 * self.alpha * xp.sum(state.coef * state.coef) / Y.shape[1]
-        loss = float(mean_loss + penalty)
-        if not (np.isfinite(loss) and state.is_finite(xp)):
-            raise ValueError(
-                "Training diverged (non-finite weights or loss); the model is left as "
-                "it was before this call. Scale the features (e.g. StandardScaler) or "
-                "lower eta0."
-            )
+                order = xp.asarray(order, device=device)
+        try:
+            # Divergence is detected after the pass and reported as a ValueError,
+            # so NumPy's overflow warnings on the way there would only be noise.
+            with np.errstate(over="ignore", invalid="ignore"):
+                state, mean_loss = train_pass(
+                    self._get_state(), X, Y, weights, order, self._config(), xp
+                )
+                penalty = 0.5 * self.alpha * xp.sum(state.coef * state.coef) / Y.shape[1]
+                loss = float(mean_loss + penalty)
+            if not (np.isfinite(loss) and state.is_finite(xp)):
+                raise ValueError(
+                    "Training diverged (non-finite weights or loss); the model is left "
+                    "as it was before this call. Scale the features (e.g. "
+                    "StandardScaler) or lower eta0."
+                )
+        except BaseException:  # also an interrupt: the model stays as it was
+            self._rng.set_state(rng_state)
+            raise
         self._set_state(state)
         self.n_iter_ += 1
         self.loss_curve_.append(loss)

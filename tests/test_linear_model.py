@@ -1,0 +1,431 @@
+"""RobustLogisticRegression: what it learns, and how it behaves as an estimator."""
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.multioutput import MultiOutputClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skrobust import RobustLogisticRegression
+from skrobust.datasets import make_tagged_classification
+
+
+def quiet_fit(model, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def tagged():
+    return make_tagged_classification(
+        n_samples=3000, n_features=8, n_tags=4, pi=[0.3, 0.5, 0.8, 1.0], random_state=0
+    )
+
+
+# --------------------------------------------------------------------- what it learns
+
+
+def test_noise_none_matches_sklearn_logistic_regression():
+    """Same objective, same L2 (C = 1 / (alpha n)): full-batch training converges to
+    LogisticRegression's solution to 1e-6; minibatches get within 0.01."""
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    alpha = 1e-2
+    reference = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-12, max_iter=10_000)
+    reference.fit(X, y)
+
+    full_batch = RobustLogisticRegression(
+        noise="none", alpha=alpha, batch_size=300, learning_rate="constant",
+        max_iter=2000, tol=None, shuffle=False,
+    ).fit(X, y)
+    np.testing.assert_allclose(full_batch.coef_, reference.coef_, atol=1e-6)
+    np.testing.assert_allclose(full_batch.intercept_, reference.intercept_, atol=1e-6)
+
+    minibatch = quiet_fit(
+        RobustLogisticRegression(
+            noise="none", alpha=alpha, batch_size=50, max_iter=500, tol=1e-8,
+            n_iter_no_change=10, random_state=0,
+        ),
+        X, y,
+    )
+    np.testing.assert_allclose(minibatch.coef_, reference.coef_, atol=0.01)
+    np.testing.assert_allclose(minibatch.intercept_, reference.intercept_, atol=0.01)
+
+
+@pytest.mark.slow
+def test_pi_is_recovered():
+    true_pi = np.array([0.2, 0.4, 0.6, 0.8, 1.0])
+    X, Y, _ = make_tagged_classification(
+        n_samples=100_000, n_features=20, n_tags=5, pi=true_pi, random_state=0
+    )
+    model = quiet_fit(RobustLogisticRegression(random_state=0), X, Y)
+    np.testing.assert_allclose(model.pi_, true_pi, atol=0.05)
+    np.testing.assert_array_equal(model.gamma_, 1.0)
+
+
+@pytest.mark.slow
+def test_pi_and_gamma_are_recovered_with_spurious_tags():
+    """Extended model. The weakest tag (pi 0.2, 10% false tags: about as many false
+    as true tags) converges slowly at em_step=0.01 (0.02 off after 90 epochs);
+    em_step=0.05 gets every rate within 0.05 in 40."""
+    true_pi = np.array([0.2, 0.4, 0.6, 0.8, 1.0])
+    true_gamma = np.array([0.9, 0.95, 0.97, 0.99, 1.0])
+    X, Y, _ = make_tagged_classification(
+        n_samples=100_000, n_features=20, n_tags=5, pi=true_pi, gamma=true_gamma,
+        random_state=3,
+    )
+    model = quiet_fit(
+        RobustLogisticRegression(
+            noise="missing+spurious", em_step=0.05, max_iter=40, random_state=0
+        ),
+        X, Y,
+    )
+    np.testing.assert_allclose(model.pi_, true_pi, atol=0.05)
+    np.testing.assert_allclose(model.gamma_, true_gamma, atol=0.05)
+
+
+@pytest.mark.slow
+def test_robustness_pays_with_missing_tags():
+    X, Y, Z = make_tagged_classification(
+        n_samples=100_000, n_features=20, n_tags=5, pi=0.3, random_state=1
+    )
+    X_test, _, Z_test = make_tagged_classification(
+        n_samples=20_000, n_features=20, n_tags=5, pi=0.3, random_state=1
+    )
+    # Same generator seed: the same true weights; fresh rows come from a second draw.
+    X_test = X_test + 0.0
+    results = {}
+    for noise in ("missing", "none"):
+        model = quiet_fit(RobustLogisticRegression(noise, random_state=0), X, Y)
+        P = model.predict_proba(X)
+        results[noise] = [
+            np.mean([log_loss(Z[:, t], P[:, t]) for t in range(5)]),
+            np.mean([brier_score_loss(Z[:, t], P[:, t]) for t in range(5)]),
+            np.mean([roc_auc_score(Z[:, t], P[:, t]) for t in range(5)]),
+        ]
+    robust, plain = results["missing"], results["none"]
+    assert robust[0] < 0.7 * plain[0]  # log-loss: measured 0.32 vs 0.59
+    assert robust[1] < 0.7 * plain[1]  # Brier: measured 0.10 vs 0.20
+    assert robust[2] >= plain[2] - 0.002  # ranking at least as good
+
+
+def test_predict_tag_proba_is_eq5(tagged):
+    X, Y, _ = tagged
+    model = quiet_fit(RobustLogisticRegression(noise="missing+spurious", max_iter=5), X, Y)
+    sig = model.predict_proba(X)
+    expected = model.pi_ * sig + (1 - model.gamma_) * (1 - sig)
+    np.testing.assert_allclose(model.predict_tag_proba(X), expected, rtol=1e-10)
+    # Without false tags, a supplied tag is never more likely than a true label.
+    missing_only = quiet_fit(RobustLogisticRegression(max_iter=5), X, Y)
+    assert np.all(missing_only.predict_tag_proba(X) <= missing_only.predict_proba(X))
+
+
+def test_fixed_pi_is_not_learned(tagged):
+    X, Y, _ = tagged
+    pi = [0.3, 0.5, 0.8, 0.99]
+    model = quiet_fit(RobustLogisticRegression(pi_init=pi, learn_pi=False, max_iter=3), X, Y)
+    np.testing.assert_allclose(model.pi_, pi)
+
+
+def test_noise_none_keeps_pi_and_gamma_at_one(tagged):
+    X, Y, _ = tagged
+    model = quiet_fit(RobustLogisticRegression(noise="none", max_iter=3), X, Y)
+    np.testing.assert_array_equal(model.pi_, 1.0)
+    np.testing.assert_array_equal(model.gamma_, 1.0)
+
+
+def test_pi_init_of_one_warns_about_the_fixed_point(tagged):
+    X, Y, _ = tagged
+    with pytest.warns(UserWarning, match="fixed point"):
+        quiet_fit(RobustLogisticRegression(pi_init=1.0, max_iter=2), X, Y)
+
+
+def test_loss_curve_and_convergence(tagged):
+    X, Y, _ = tagged
+    model = quiet_fit(RobustLogisticRegression(max_iter=30, random_state=0), X, Y)
+    assert len(model.loss_curve_) == model.n_iter_
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    assert model.t_ == model.n_iter_ * int(np.ceil(3000 / 500))
+    with pytest.warns(ConvergenceWarning):
+        RobustLogisticRegression(max_iter=1).fit(X, Y)
+
+
+def test_early_stopping_stops_before_max_iter():
+    X, y = make_classification(n_samples=2000, n_features=5, random_state=0)
+    model = RobustLogisticRegression(
+        noise="none", learning_rate="constant", max_iter=500, tol=1e-3, random_state=0
+    ).fit(X, y)
+    assert model.n_iter_ < 100
+
+
+# ------------------------------------------------------------------------- streaming
+
+
+def test_partial_fit_equals_one_epoch_of_fit(tagged):
+    X, Y, _ = tagged
+    params = dict(shuffle=False, batch_size=100, max_iter=1, tol=None)
+    fitted = RobustLogisticRegression(**params).fit(X, Y)
+    streamed = RobustLogisticRegression(**params)
+    for start in range(0, 3000, 600):  # chunks are whole numbers of minibatches
+        streamed.partial_fit(X[start : start + 600], Y[start : start + 600])
+    for name in ("coef_", "intercept_", "pi_", "gamma_"):
+        np.testing.assert_allclose(getattr(streamed, name), getattr(fitted, name), rtol=1e-12)
+
+
+def test_pickled_mid_stream_resumes_identically(tagged):
+    X, Y, _ = tagged
+    chunks = [(X[i : i + 500], Y[i : i + 500]) for i in range(0, 3000, 500)]
+    uninterrupted = RobustLogisticRegression(batch_size=100, random_state=0)
+    for Xc, Yc in chunks:
+        uninterrupted.partial_fit(Xc, Yc)
+
+    resumed = RobustLogisticRegression(batch_size=100, random_state=0)
+    for Xc, Yc in chunks[:3]:
+        resumed.partial_fit(Xc, Yc)
+    resumed = pickle.loads(pickle.dumps(resumed))
+    for Xc, Yc in chunks[3:]:
+        resumed.partial_fit(Xc, Yc)
+    for name in ("coef_", "intercept_", "pi_", "gamma_"):
+        np.testing.assert_array_equal(getattr(resumed, name), getattr(uninterrupted, name))
+
+
+def test_partial_fit_binary_needs_classes_and_accepts_one_class_chunks():
+    X, y = make_classification(n_samples=400, n_features=4, random_state=0)
+    labels = np.where(y == 1, "cat", "dog")
+    model = RobustLogisticRegression()
+    with pytest.raises(ValueError, match="two classes"):
+        model.partial_fit(X[labels == "cat"], labels[labels == "cat"])
+    model.partial_fit(X[labels == "cat"], labels[labels == "cat"], classes=["cat", "dog"])
+    model.partial_fit(X[labels == "dog"], labels[labels == "dog"])
+    assert list(model.classes_) == ["cat", "dog"]
+    assert set(model.predict(X)) <= {"cat", "dog"}
+    with pytest.raises(ValueError, match="differs from the classes"):
+        model.partial_fit(X, labels, classes=["cat", "bird"])
+
+
+def test_failed_chunk_leaves_model_unchanged(tagged):
+    X, Y, _ = tagged
+    model = RobustLogisticRegression(batch_size=100).partial_fit(X[:500], Y[:500])
+    before = pickle.dumps(model)
+    X_bad = X[500:1000].copy()
+    X_bad[7, 2] = np.nan
+    bad_chunks = [
+        (X_bad, Y[500:1000], "NaN"),
+        (X[500:1000, :5], Y[500:1000], "features"),
+        (X[500:1000], Y[500:1000, :3], "3 tags"),
+        (X[500:1000], Y[500:1000, 0], "2-D tag matrix"),
+        (X[500:1000] * 1e200, Y[500:1000], "diverged"),
+    ]
+    for Xc, Yc, message in bad_chunks:
+        with pytest.raises(ValueError, match=message):
+            model.partial_fit(Xc, Yc)
+        assert pickle.dumps(model) == before
+
+
+# -------------------------------------------------------------------- inputs & outputs
+
+
+def test_binary_any_labels_and_output_shapes():
+    X, y = make_classification(n_samples=300, n_features=4, random_state=0)
+    labels = np.array(["no", "yes"])[y]
+    model = quiet_fit(RobustLogisticRegression(max_iter=5), X, labels)
+    assert model.coef_.shape == (1, 4) and model.pi_.shape == (1,)
+    assert model.predict_proba(X).shape == (300, 2)
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+    assert model.decision_function(X).shape == (300,)
+    assert model.predict_tag_proba(X).shape == (300, 2)
+    np.testing.assert_allclose(
+        model.predict_log_proba(X), np.log(model.predict_proba(X)), rtol=1e-10
+    )
+    assert model.score(X, labels) > 0.8
+
+
+def test_multilabel_output_shapes(tagged):
+    X, Y, _ = tagged
+    model = quiet_fit(RobustLogisticRegression(max_iter=5), X, Y)
+    assert model.coef_.shape == (4, 8) and model.intercept_.shape == (4,)
+    np.testing.assert_array_equal(model.classes_, np.arange(4))
+    for method in ("predict_proba", "predict_tag_proba", "decision_function", "predict"):
+        assert getattr(model, method)(X).shape == (3000, 4)
+    assert set(np.unique(model.predict(X))) <= {0, 1}
+
+
+def test_sparse_matches_dense(tagged):
+    X, Y, _ = tagged
+    X = np.where(np.abs(X) > 1, X, 0.0)
+    dense = quiet_fit(RobustLogisticRegression(max_iter=3, random_state=0), X, Y)
+    sparse = quiet_fit(
+        RobustLogisticRegression(max_iter=3, random_state=0), sp.csr_matrix(X), sp.csr_array(Y)
+    )
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sparse.pi_, dense.pi_, rtol=1e-10)
+    np.testing.assert_allclose(
+        sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X), rtol=1e-10
+    )
+
+
+def test_float32_stays_float32(tagged):
+    X, Y, _ = tagged
+    model = quiet_fit(RobustLogisticRegression(max_iter=2), X.astype(np.float32), Y)
+    for name in ("coef_", "intercept_", "pi_", "gamma_"):
+        assert getattr(model, name).dtype == np.float32
+    assert model.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+def test_sample_weight_zero_equals_dropping_rows_with_full_batch(tagged):
+    X, Y, _ = tagged
+    weights = np.ones(3000)
+    weights[::3] = 0
+    params = dict(batch_size=3000, shuffle=False, max_iter=20, tol=None)
+    # Gradients are weighted means over the minibatch's rows (SGD's convention), so
+    # zero weights equal dropped rows once the weights are rescaled to the same total.
+    scaled = RobustLogisticRegression(**params).fit(X, Y, sample_weight=weights * 3000 / 2000)
+    dropped = RobustLogisticRegression(**params).fit(X[weights > 0], Y[weights > 0])
+    np.testing.assert_allclose(scaled.coef_, dropped.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(scaled.pi_, dropped.pi_, rtol=1e-8)
+
+
+def test_score_scales_and_statistics_at_extremes():
+    """Scores of +-1e4 (features of 1e3 with weights of 10) give finite probabilities."""
+    X = np.array([[1e3], [-1e3]] * 50, dtype=np.float32)
+    y = np.array([1, 0] * 50)
+    for dtype in (np.float32, np.float64):
+        model = quiet_fit(RobustLogisticRegression(max_iter=2), X.astype(dtype), y)
+        model.coef_[:] = 10
+        P = model.predict_proba(X.astype(dtype))
+        assert np.all(np.isfinite(P)) and np.all((P >= 0) & (P <= 1))
+        assert np.all(np.isfinite(model.predict_log_proba(X.astype(dtype))))
+
+
+# ------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "make_input, message",
+    [
+        (lambda X, Y: (np.where(X > 2, np.nan, X), Y), "NaN"),
+        (lambda X, Y: (np.where(X > 2, np.inf, X), Y), "infinity"),
+        (lambda X, Y: (X, np.where(Y == 1, 2, Y)), r"outside \{0, 1\}"),
+        (lambda X, Y: (X, np.zeros(len(X))), "Only binary classification"),
+        (lambda X, Y: (X, np.arange(len(X)) % 3), "Only binary classification"),
+        (lambda X, Y: (X[:-1], Y), "inconsistent numbers of samples"),
+        (lambda X, Y: (X[:0], Y[:0]), "0 sample"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(tagged, make_input, message):
+    X, Y, _ = tagged
+    with pytest.raises(ValueError, match=message):
+        RobustLogisticRegression(max_iter=1).fit(*make_input(X, Y))
+
+
+def test_bad_sample_weight(tagged):
+    X, Y, _ = tagged
+    model = RobustLogisticRegression(max_iter=1)
+    with pytest.raises(ValueError, match="Negative values"):
+        model.fit(X, Y, sample_weight=-np.ones(3000))
+    with pytest.raises(ValueError, match="shape"):
+        model.fit(X, Y, sample_weight=np.ones(10))
+    with pytest.raises(ValueError, match="zero"):
+        model.fit(X, Y, sample_weight=np.zeros(3000))
+
+
+def test_bad_parameters(tagged):
+    X, Y, _ = tagged
+    with pytest.raises(ValueError, match="noise"):
+        RobustLogisticRegression(noise="sometimes").fit(X, Y)
+    with pytest.raises(ValueError, match="pi_init"):
+        RobustLogisticRegression(pi_init=[0.5, 0.5]).fit(X, Y)
+    with pytest.raises(ValueError, match="pi_init"):
+        RobustLogisticRegression(pi_init=[0.5, 0.5, 0.0, 1.0]).fit(X, Y)
+
+
+def test_callers_arrays_are_not_modified(tagged):
+    X, Y, _ = tagged
+    X32 = X.astype(np.float32)
+    weights = np.ones(3000)
+    copies = [a.copy() for a in (X, X32, Y, weights)]
+    model = RobustLogisticRegression(max_iter=2)
+    quiet_fit(model, X, Y, sample_weight=weights)
+    model.partial_fit(X32, Y, sample_weight=weights)
+    model.predict_proba(X32)
+    for original, copy in zip((X, X32, Y, weights), copies):
+        np.testing.assert_array_equal(original, copy)
+
+
+# ------------------------------------------------------------------ sklearn ecosystem
+
+
+def test_pipeline(tagged):
+    X, Y, _ = tagged
+    pipe = make_pipeline(StandardScaler(), RobustLogisticRegression(max_iter=3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipe.fit(X * 100 + 5, Y)
+    assert pipe.predict_proba(X * 100 + 5).shape == (3000, 4)
+
+
+def test_multioutput_classifier_fit_and_partial_fit(tagged):
+    X, Y, _ = tagged
+    per_tag = MultiOutputClassifier(RobustLogisticRegression(max_iter=3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        per_tag.fit(X, Y)
+    assert np.asarray(per_tag.predict(X)).shape == (3000, 4)
+
+    streamed = MultiOutputClassifier(RobustLogisticRegression(batch_size=100, shuffle=False))
+    native = RobustLogisticRegression(batch_size=100, shuffle=False)
+    for start in range(0, 3000, 1000):
+        rows = slice(start, start + 1000)
+        streamed.partial_fit(X[rows], Y[rows], classes=[np.array([0, 1])] * 4)
+        native.partial_fit(X[rows], Y[rows])
+    # One binary model per tag learns exactly what the native multi-label model does.
+    for t, estimator in enumerate(streamed.estimators_):
+        np.testing.assert_allclose(estimator.coef_[0], native.coef_[t], rtol=1e-10)
+        np.testing.assert_allclose(estimator.pi_[0], native.pi_[t], rtol=1e-10)
+
+
+def test_grid_search_in_parallel(tagged):
+    X, Y, _ = tagged
+    search = GridSearchCV(
+        RobustLogisticRegression(max_iter=3, random_state=0),
+        {"noise": ["missing", "none"], "alpha": [1e-4, 1e-2]},
+        cv=2,
+        n_jobs=2,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, Y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def test_clone_and_joblib_round_trip(tagged, tmp_path):
+    X, Y, _ = tagged
+    model = quiet_fit(RobustLogisticRegression(alpha=1e-3, max_iter=3), X, Y)
+    assert clone(model).get_params() == model.get_params()
+    assert not hasattr(clone(model), "coef_")
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_warm_start_continues(tagged):
+    X, Y, _ = tagged
+    model = quiet_fit(RobustLogisticRegression(max_iter=2, warm_start=True, random_state=0), X, Y)
+    t_before = model.t_
+    quiet_fit(model, X, Y)
+    assert model.t_ == 2 * t_before and model.n_iter_ == 4
+    cold = quiet_fit(RobustLogisticRegression(max_iter=2, random_state=0), X, Y)
+    quiet_fit(cold, X, Y)
+    assert cold.n_iter_ == 2
