@@ -35,9 +35,12 @@ EXPECTED_FAILED_CHECKS = {
 
 
 def test_array_api_checks_are_enabled():
-    """The array API checks below are skipped unless SCIPY_ARRAY_API=1: fail loudly
-    rather than pass while checking nothing."""
+    """The array API checks below are skipped unless scipy's array API support was on
+    when scipy was imported: fail loudly rather than pass while checking nothing."""
+    from scipy._lib import _array_api
+
     assert os.environ.get("SCIPY_ARRAY_API") == "1"
+    assert _array_api.SCIPY_ARRAY_API
 
 
 @parametrize_with_checks(
