@@ -1,0 +1,538 @@
+"""TagVectorizer: ordered user tag lists -> a sparse 0/1 image-by-tag matrix."""
+
+import math
+import unicodedata
+from collections.abc import Mapping
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._exclude import is_non_image_tag
+from ._lemmatize import wordnet_lemmatize
+
+# Codes in the per-call tag cache besides real token ids (>= 0).
+_DROPPED = -1  # a real user tag, removed by `exclude` or lemmatized to nothing
+_NOT_A_TAG = -2  # empty or whitespace-only: never a tag, takes no position
+
+
+def normalize_tag(tag, lowercase=True):
+    """Normalise one tag: Unicode NFKC, optional lowercasing, whitespace collapsed.
+
+    Parameters
+    ----------
+    tag : str
+        A raw tag.
+    lowercase : bool, default=True
+        Lowercase the tag.
+
+    Returns
+    -------
+    str
+        The normalised tag; ``""`` when nothing but whitespace was left.
+
+    Examples
+    --------
+    >>> from skrobust.tags import normalize_tag
+    >>> normalize_tag("  New\\u00a0  York ")
+    'new york'
+    >>> normalize_tag("\\uff26\\uff4c\\uff49\\uff43\\uff4b\\uff52")  # full-width letters
+    'flickr'
+    """
+    tag = unicodedata.normalize("NFKC", tag)
+    if lowercase:
+        # Unicode does not promise that lowercasing keeps text in NFKC: renormalise.
+        tag = unicodedata.normalize("NFKC", tag.lower())
+    return " ".join(tag.split())
+
+
+def _is_missing(value):
+    """None or a float NaN (a missing cell from pandas or a CSV reader)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+class TagVectorizer(TransformerMixin, BaseEstimator):
+    """Turn ordered lists of user tags into a sparse 0/1 image-by-tag matrix.
+
+    The tags of each image are processed in the paper's order (Izadinia et al.):
+    keep the first ``max_tags_per_image`` tags, normalise them (Unicode NFKC, lowercase,
+    whitespace collapsed), lemmatize them as nouns (``cars`` -> ``car``), drop
+    non-image tags (years, cameras, Flickr's own words), then keep the tags used on
+    enough images. Column ``j`` of the output is 1 for the images tagged with
+    ``get_feature_names_out()[j]``.
+
+    Parameters
+    ----------
+    max_tags_per_image : int or None, default=20
+        Keep only the first tags of each image, before anything else: later tags are
+        less reliable. Missing entries (None, NaN, empty strings) are not tags and do
+        not count; excluded tags do count, since the uploader typed them. None keeps
+        every tag.
+    lowercase : bool, default=True
+        Lowercase tags (after NFKC normalisation).
+    lemmatize : {"wordnet"}, callable or None, default="wordnet"
+        ``"wordnet"`` lemmatizes each tag as an English noun with NLTK's WordNet
+        lemmatizer (the ``nlp`` extra and the WordNet data; see
+        :func:`wordnet_lemmatize`). A callable maps a normalised tag to its lemma
+        (return ``""`` to drop the tag); it is called once per distinct tag per call,
+        so it must be deterministic. None keeps tags as normalised.
+    exclude : {"builtin"}, list of str, callable or None, default="builtin"
+        Tags to drop. ``"builtin"`` is the documented list :data:`NON_IMAGE_TAGS` plus
+        :data:`NON_IMAGE_PATTERN` (see :func:`is_non_image_tag`). A list of tags is
+        normalised like the input and compared with each tag before and after
+        lemmatization. A callable ``f(tag) -> bool`` is given the normalised tag and its
+        lemma in turn and drops the tag if either is True. None drops nothing.
+    min_images : int, default=1
+        Keep tags used on at least this many images (counted after truncation,
+        lemmatization and exclusion, once per image).
+    max_tags : int or None, default=None
+        Keep at most this many tags, the most frequent (ties broken alphabetically).
+    vocabulary : list of str, dict or None, default=None
+        A fixed vocabulary in processed form (normalised and lemmatized): a list gives
+        the column order, a dict maps each tag to its column (0..n-1). ``min_images``
+        and ``max_tags`` are then ignored; fitting still counts ``document_counts_``.
+    delimiter : str or None, default=None
+        When set, an image's tags may be given as one string and are split on it
+        (e.g. ``","`` for MIRFLICKR's ``all_tags.txt``). When None, a bare string where
+        a list of tags is expected raises a ValueError: iterating it would yield
+        characters.
+    dtype : dtype, default=np.float32
+        Type of the output values (0 and 1). float32 matches the estimators' fast path.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Column index of each kept tag; columns are in alphabetical order unless a fixed
+        ``vocabulary`` list gave another.
+    document_counts_ : ndarray of shape (n_tags,)
+        Number of fitted images carrying each kept tag.
+    tag_counts_ : dict of str to int
+        Number of images carrying each processed tag seen in fitting, kept or not; the
+        running count that :meth:`partial_fit` extends.
+    n_images_seen_ : int
+        Number of images (tag lists) seen in fitting.
+
+    See Also
+    --------
+    wordnet_lemmatize : The default lemmatizer.
+    is_non_image_tag : The default exclusion list.
+
+    Notes
+    -----
+    Input is an iterable of images; each image is a list (or tuple, array, any
+    non-string iterable) of tags in the uploader's order, a delimited string when
+    ``delimiter`` is set, or None/NaN for an image without tags. Such images, and empty
+    lists, give all-zero rows. Inside a list, None, NaN and empty strings are skipped;
+    any other non-string tag (an int such as 2008) raises a TypeError rather than being
+    silently converted. A tag that appears twice in one image counts once, at its first
+    position. Inputs are never modified.
+
+    Examples
+    --------
+    >>> from skrobust.tags import TagVectorizer
+    >>> tags = [["Dog", "grass", "2008"], ["sky", "dog"], "clouds", None]
+    >>> vec = TagVectorizer(lemmatize=None, delimiter=",")
+    >>> Y = vec.fit_transform(tags)
+    >>> Y.shape, Y.format
+    ((4, 4), 'csr')
+    >>> vec.get_feature_names_out()
+    array(['clouds', 'dog', 'grass', 'sky'], dtype=object)
+    >>> Y.toarray()
+    array([[0., 1., 1., 0.],
+           [0., 1., 0., 1.],
+           [1., 0., 0., 0.],
+           [0., 0., 0., 0.]], dtype=float32)
+    >>> vec.transform_positions([["sky", "nikon", "dog"]]).toarray()
+    array([[0, 3, 0, 1]], dtype=int32)
+    """
+
+    _parameter_constraints = {
+        "max_tags_per_image": [Interval(Integral, 1, None, closed="left"), None],
+        "lowercase": ["boolean"],
+        "lemmatize": [StrOptions({"wordnet"}), callable, None],
+        "exclude": [StrOptions({"builtin"}), "array-like", callable, None],
+        "min_images": [Interval(Integral, 1, None, closed="left")],
+        "max_tags": [Interval(Integral, 1, None, closed="left"), None],
+        "vocabulary": ["array-like", Mapping, None],
+        "delimiter": [str, None],
+        "dtype": "no_validation",
+    }
+
+    def __init__(
+        self,
+        *,
+        max_tags_per_image=20,
+        lowercase=True,
+        lemmatize="wordnet",
+        exclude="builtin",
+        min_images=1,
+        max_tags=None,
+        vocabulary=None,
+        delimiter=None,
+        dtype=np.float32,
+    ):
+        self.max_tags_per_image = max_tags_per_image
+        self.lowercase = lowercase
+        self.lemmatize = lemmatize
+        self.exclude = exclude
+        self.min_images = min_images
+        self.max_tags = max_tags
+        self.vocabulary = vocabulary
+        self.delimiter = delimiter
+        self.dtype = dtype
+
+    # ---------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Count tags over all images and choose the vocabulary.
+
+        Parameters
+        ----------
+        X : iterable of list of str
+            Tag lists, one per image (see Notes of the class).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TagVectorizer
+            The fitted vectorizer.
+        """
+        self._reset()
+        self._count(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Add a chunk of images to the tag counts and update the vocabulary.
+
+        Calling it on the chunks of a stream gives the same vocabulary as :meth:`fit`
+        on the whole stream.
+
+        Parameters
+        ----------
+        X : iterable of list of str
+            A chunk of tag lists.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TagVectorizer
+            The updated vectorizer.
+        """
+        if not hasattr(self, "tag_counts_"):
+            self._reset()
+        self._count(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit and transform in one pass over ``X`` (which may be a generator).
+
+        Parameters
+        ----------
+        X : iterable of list of str
+            Tag lists, one per image.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        Y : scipy.sparse.csr_matrix of shape (n_images, n_tags)
+            1 where an image carries a tag.
+        """
+        self._reset()
+        tokens, indptr, ids, _ = self._tokenize(X)
+        self._add_counts(tokens, ids, len(indptr) - 1)
+        indptr, _, columns = self._columns(tokens, indptr, ids)
+        return self._csr(np.ones(len(columns), dtype=self.dtype), columns, indptr)
+
+    def _reset(self):
+        self.tag_counts_ = {}
+        self.n_images_seen_ = 0
+
+    def _count(self, X):
+        tokens, indptr, ids, _ = self._tokenize(X)
+        self._add_counts(tokens, ids, len(indptr) - 1)
+
+    def _add_counts(self, tokens, ids, n_images):
+        # ids are unique within each image, so a bincount counts images per tag.
+        counts = np.bincount(ids, minlength=len(tokens))
+        running = self.tag_counts_
+        for token, count in zip(tokens, counts.tolist()):
+            if count:
+                running[token] = running.get(token, 0) + count
+        self.n_images_seen_ += n_images
+        self.vocabulary_ = self._select_vocabulary()
+        names = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        self.document_counts_ = np.array(
+            [self.tag_counts_.get(t, 0) for t in names], dtype=np.int64
+        )
+
+    def _select_vocabulary(self):
+        if self.vocabulary is not None:
+            return self._fixed_vocabulary()
+        kept = [t for t, c in self.tag_counts_.items() if c >= self.min_images]
+        if self.max_tags is not None and len(kept) > self.max_tags:
+            kept.sort(key=lambda t: (-self.tag_counts_[t], t))
+            kept = kept[: self.max_tags]
+        return {t: j for j, t in enumerate(sorted(kept))}
+
+    def _fixed_vocabulary(self):
+        vocab = self.vocabulary
+        if isinstance(vocab, Mapping):
+            vocab = dict(vocab)
+            if sorted(vocab.values()) != list(range(len(vocab))):
+                raise ValueError(
+                    "vocabulary dict must map its tags to the columns 0..n-1, once each"
+                )
+        else:
+            items = list(vocab)
+            vocab = {t: j for j, t in enumerate(items)}
+            if len(vocab) != len(items):
+                raise ValueError("vocabulary contains repeated tags")
+        bad = [t for t in vocab if not isinstance(t, str)]
+        if bad:
+            raise TypeError(f"vocabulary entries must be strings, got {bad[0]!r}")
+        return vocab
+
+    # ---------------------------------------------------------- transforming
+    def transform(self, X):
+        """Encode tag lists as a 0/1 matrix over the fitted vocabulary.
+
+        Tags outside the vocabulary are ignored.
+
+        Parameters
+        ----------
+        X : iterable of list of str
+            Tag lists, one per image.
+
+        Returns
+        -------
+        Y : scipy.sparse.csr_matrix of shape (n_images, n_tags)
+            1 where an image carries a tag, with ``dtype``.
+        """
+        indptr, columns, _ = self._encode(X)
+        data = np.ones(len(columns), dtype=self.dtype)
+        return self._csr(data, columns, indptr)
+
+    def transform_positions(self, X):
+        """Position of each kept tag in its image's tag list.
+
+        Parameters
+        ----------
+        X : iterable of list of str
+            Tag lists, one per image.
+
+        Returns
+        -------
+        P : scipy.sparse.csr_matrix of int32, shape (n_images, n_tags)
+            The 1-based position of the tag in the uploader's list (missing entries
+            not counted), with the same sparsity pattern as :meth:`transform`; 0 where
+            the image does not carry the tag.
+        """
+        indptr, columns, positions = self._encode(X)
+        return self._csr(positions, columns, indptr)
+
+    def get_feature_names_out(self, input_features=None):
+        """Tag names of the output columns.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the input is tag lists, not named columns.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects, shape (n_tags,)
+            The kept tags, in column order.
+        """
+        check_is_fitted(self, "vocabulary_")
+        names = np.empty(len(self.vocabulary_), dtype=object)
+        for tag, j in self.vocabulary_.items():
+            names[j] = tag
+        return names
+
+    def _encode(self, X):
+        """Tokenize X and map its tokens to fitted columns: (indptr, columns, pos)."""
+        check_is_fitted(self, "vocabulary_")
+        tokens, indptr, ids, positions = self._tokenize(X)
+        indptr, keep, columns = self._columns(tokens, indptr, ids)
+        return indptr, columns, positions[keep]
+
+    def _columns(self, tokens, indptr, ids):
+        """Map provisional token ids to vocabulary columns, dropping unknown tokens.
+
+        Returns the new row pointer, the mask of kept entries and their columns.
+        """
+        lookup = np.array([self.vocabulary_.get(t, -1) for t in tokens], dtype=np.int64)
+        columns = lookup[ids] if len(ids) else np.empty(0, dtype=np.int64)
+        keep = columns >= 0
+        # Rows shrink where tags fall outside the vocabulary: recount them.
+        n_images = len(indptr) - 1
+        row = np.repeat(np.arange(n_images), np.diff(indptr))[keep]
+        new_indptr = np.zeros(n_images + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=n_images), out=new_indptr[1:])
+        return new_indptr, keep, columns[keep]
+
+    def _csr(self, data, columns, indptr):
+        shape = (len(indptr) - 1, len(self.vocabulary_))
+        index_dtype = np.int32 if max(shape + (len(columns),)) < 2**31 else np.int64
+        out = sp.csr_matrix(
+            (data, columns.astype(index_dtype), indptr.astype(index_dtype)), shape=shape
+        )
+        out.sort_indices()  # canonical CSR: other code may rely on sorted columns
+        return out
+
+    # ------------------------------------------------------------ tokenizing
+    def _tokenize(self, X):
+        """One pass over X into a provisional token space.
+
+        Returns the list of distinct processed tokens, and CSR-like arrays: ``indptr``
+        over images, ``ids`` into the token list (unique within an image) and their
+        1-based ``positions``.
+        """
+        if isinstance(X, (str, bytes)):
+            raise ValueError(
+                "TagVectorizer expects an iterable of tag lists (one per image), got a "
+                "single string; wrap it in a list, e.g. [tags]."
+            )
+        process = self._tag_processor()
+        limit = self.max_tags_per_image
+        delimiter = self.delimiter
+        cache = {}  # raw tag -> token id or a negative code; one lookup per tag
+        token_ids = {}
+        tokens = []
+        indptr = [0]
+        ids = []
+        positions = []
+        for i, image in enumerate(X):
+            if _is_missing(image):
+                indptr.append(len(ids))
+                continue
+            if isinstance(image, str):
+                if delimiter is None:
+                    raise ValueError(
+                        f"image {i}: got the string {_short(image)} where a list of "
+                        "tags was expected (iterating it would give single "
+                        "characters). Pass lists of tags, or set delimiter (e.g. ',') "
+                        "to split strings."
+                    )
+                image = image.split(delimiter)
+            elif isinstance(image, bytes):
+                raise TypeError(f"image {i}: tags must be str, not bytes; decode them first")
+            row = {}
+            position = 0
+            try:
+                entries = iter(image)
+            except TypeError:
+                raise TypeError(
+                    f"image {i}: expected a list of tags (or None), got "
+                    f"{type(image).__name__} {_short(image)}"
+                ) from None
+            for raw in entries:
+                try:
+                    code = cache[raw]
+                except KeyError:
+                    code = self._new_code(raw, i, process, token_ids, tokens)
+                    if code is None:  # None/NaN inside a list: not cached, not a tag
+                        continue
+                    cache[raw] = code
+                except TypeError:  # unhashable entry, e.g. a nested list
+                    raise TypeError(
+                        f"image {i}: each tag must be a string, got "
+                        f"{type(raw).__name__} {_short(raw)}"
+                    ) from None
+                if code == _NOT_A_TAG:
+                    continue
+                position += 1
+                if code >= 0 and code not in row:
+                    row[code] = position
+                if limit is not None and position >= limit:
+                    break
+            ids.extend(row)
+            positions.extend(row.values())
+            indptr.append(len(ids))
+        return (
+            tokens,
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(ids, dtype=np.int64),
+            np.asarray(positions, dtype=np.int32),
+        )
+
+    def _new_code(self, raw, i, process, token_ids, tokens):
+        if _is_missing(raw):
+            return None
+        if not isinstance(raw, str):
+            raise TypeError(
+                f"image {i}: each tag must be a string, got {type(raw).__name__} "
+                f"{_short(raw)}; convert tags with str() first if that is intended"
+            )
+        token = process(raw)
+        if token is None:
+            return _NOT_A_TAG
+        if token == "":
+            return _DROPPED
+        tid = token_ids.get(token)
+        if tid is None:
+            tid = token_ids[token] = len(tokens)
+            tokens.append(token)
+        return tid
+
+    def _tag_processor(self):
+        """A function raw tag -> None (not a tag), "" (dropped) or its token."""
+        lowercase = self.lowercase
+        lemmatize = self.lemmatize
+        if lemmatize == "wordnet":
+            lemmatize = wordnet_lemmatize
+            lemmatize("tags")  # fail early with install help if WordNet is missing
+        excluded = self._exclusion_test()
+
+        def process(raw):
+            tag = normalize_tag(raw, lowercase)
+            if not tag:
+                return None
+            lemma = tag
+            if lemmatize is not None:
+                lemma = lemmatize(tag)
+                if not isinstance(lemma, str):
+                    raise TypeError(
+                        f"lemmatize returned {type(lemma).__name__} for {tag!r}; "
+                        "it must return a string"
+                    )
+            if excluded is not None and (excluded(tag) or excluded(lemma)):
+                return ""
+            return lemma
+
+        return process
+
+    def _exclusion_test(self):
+        exclude = self.exclude
+        if exclude is None:
+            return None
+        if isinstance(exclude, str):  # "builtin", the only string allowed
+            return is_non_image_tag
+        if callable(exclude):
+            return exclude
+        bad = [t for t in exclude if not isinstance(t, str)]
+        if bad:
+            raise TypeError(f"exclude entries must be strings, got {bad[0]!r}")
+        words = frozenset(normalize_tag(t, self.lowercase) for t in exclude)
+        return words.__contains__
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = True
+        return tags
+
+
+def _short(value, width=40):
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
