@@ -121,7 +121,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     learn_gamma : bool, default=True
         Learn gamma by EM under ``noise="missing+spurious"``; if False it stays at
         ``gamma_init``.
-    max_iter : int, default=50
+    max_iter : int, default=100
         Maximum number of epochs of ``fit``.
     tol : float or None, default=1e-4
         An epoch improves when the training loss drops by more than ``tol`` below
@@ -226,7 +226,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         gamma_init=0.9,
         learn_pi=True,
         learn_gamma=True,
-        max_iter=50,
+        max_iter=100,
         tol=1e-4,
         n_iter_no_change=5,
         shuffle=True,
