@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust import _em
+from skrobust._kernels import momentum_update
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def train_pass(state, X, Y, weights, order, config, xp):
         The model before the pass; left untouched.
     X : array or scipy.sparse CSR of shape (n_samples, n_features)
     Y : array or scipy.sparse CSR of shape (n_samples, n_tags)
-        Observed tags, 0/1 in X's float dtype.
+        Observed tags as booleans.
     weights : array of shape (n_samples,)
         Non-negative sample weights.
     order : None or integer array of shape (n_samples,)
@@ -145,6 +146,7 @@ def train_pass(state, X, Y, weights, order, config, xp):
     stats, pi, gamma, n_updates = s.stats, s.pi, s.gamma, s.n_updates
     n_samples, n_tags = X.shape[0], Y.shape[1]
     total_loss = 0.0  # becomes a 0-d device array at the first minibatch
+    scratch = {}  # weight-sized work buffer reused by every step of this pass
 
     for start in range(0, n_samples, config.batch_size):
         stop = min(start + config.batch_size, n_samples)
@@ -154,23 +156,20 @@ def train_pass(state, X, Y, weights, order, config, xp):
         w_b = _rows(weights, index, xp)
         n_b = stop - start
 
-        scores = safe_sparse_dot(X_b, coef.T) + intercept
-        alpha, loglik = _em.posterior_and_loglik(scores, Y_b, pi, gamma, xp)
+        scores = safe_sparse_dot(X_b, coef.T)
+        scores += intercept
+        sigma, alpha, loglik = _em.em_terms(scores, Y_b, pi, gamma, xp)
         total_loss = total_loss - xp.sum(w_b @ loglik) / n_tags
 
-        # Gradient of the expected complete-data NLL (mean over the minibatch).
-        residual = _em.gradient_residual(scores, alpha, w_b, n_b, xp)
-        grad_coef = safe_sparse_dot(residual.T, X_b)
-        if config.alpha:
-            grad_coef = grad_coef + config.alpha * coef
-        grad_intercept = xp.sum(residual, axis=0)
-
+        # Gradient of the expected complete-data NLL (mean over the minibatch),
+        # applied with momentum in place (one fused update where a BLAS allows).
+        residual = _em.gradient_residual(sigma, alpha, w_b, n_b, xp)
         lr = _step_size(config, n_updates)
-        v_coef *= config.momentum
-        v_coef -= lr * grad_coef
+        momentum_update(
+            coef, v_coef, residual, X_b, lr, config.momentum, config.alpha, xp, scratch
+        )
         v_intercept *= config.momentum
-        v_intercept -= lr * grad_intercept
-        coef += v_coef
+        v_intercept -= lr * xp.sum(residual, axis=0)
         intercept += v_intercept
         n_updates += 1
 

@@ -30,11 +30,12 @@ def is_indicator_target(y):
     return len(shape) == 2 and shape[1] != 1
 
 
-def validate_indicator(Y, n_samples, xp, device, dtype):
+def validate_indicator(Y, n_samples, xp, device):
     """Check a 2-D tag matrix and return it on ``xp``/``device``.
 
-    Sparse input stays sparse CSR (NumPy path only) and is densified per minibatch;
-    dense input is converted to ``dtype`` (a new array: the caller's is never touched).
+    Returned as booleans: one byte per entry (a quarter of float32) and no
+    comparison per minibatch. Sparse input stays sparse CSR (NumPy path only) and
+    is densified one minibatch at a time.
     """
     if sp.issparse(Y):
         if not is_numpy_namespace(xp):
@@ -57,8 +58,8 @@ def validate_indicator(Y, n_samples, xp, device, dtype):
         )
     _check_zero_one(values, numpy_namespace if sp.issparse(Y) else xp)
     if sp.issparse(Y):
-        return Y.astype(np.dtype(dtype.__name__) if hasattr(dtype, "__name__") else dtype)
-    return xp.astype(xp.asarray(Y, device=device), dtype)
+        return Y.astype(bool)
+    return xp.astype(xp.asarray(Y, device=device), xp.bool)
 
 
 def _check_zero_one(values, xp):
@@ -124,11 +125,11 @@ def binary_classes(y, classes=None):
     return found
 
 
-def binary_to_indicator(y, classes, xp, device, dtype):
-    """Encode a 1-D binary ``y`` as an (n_samples, 1) 0/1 matrix: 1 for classes[1]."""
+def binary_to_indicator(y, classes, xp, device):
+    """Encode a 1-D binary ``y`` as an (n_samples, 1) boolean matrix: classes[1]."""
     if hasattr(y, "__array_namespace__") and classes.dtype.kind in "biuf":
         y = move_to(y, xp=xp, device=device)
         positive = xp.asarray(classes[1], dtype=y.dtype, device=device)
-        return xp.astype(xp.reshape(y == positive, (-1, 1)), dtype)
+        return xp.reshape(y == positive, (-1, 1))
     y_np = np.asarray(y)
-    return xp.asarray((y_np == classes[1]).reshape(-1, 1), dtype=dtype, device=device)
+    return xp.asarray((y_np == classes[1]).reshape(-1, 1), device=device)

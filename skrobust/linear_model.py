@@ -365,7 +365,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         if is_indicator_target(y):
             if first_call and classes is not None:
                 raise ValueError("classes is only used with a 1-D (binary) y.")
-            Y = validate_indicator(y, X.shape[0], xp, device, X.dtype)
+            Y = validate_indicator(y, X.shape[0], xp, device)
             self._check_layout(multilabel=True, n_tags=Y.shape[1], first_call=first_call)
             found_classes = None
         else:
@@ -382,7 +382,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                     )
                 classes = known
             found_classes = binary_classes(y, classes)
-            Y = binary_to_indicator(y, found_classes, xp, device, X.dtype)
+            Y = binary_to_indicator(y, found_classes, xp, device)
         weights = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )

@@ -95,8 +95,8 @@ def test_gradient_of_observed_loss_matches_finite_differences(gamma_value):
         return _em.observed_nll(X @ W.T + b, Y, pi, gamma, xp).sum() / 40
 
     scores = X @ W.T + b
-    alpha = _em.posterior(scores, Y, pi, gamma, xp)
-    residual = _em.gradient_residual(scores, alpha, w, 40, xp)
+    sigma, alpha, _ = _em.em_terms(scores, Y, pi, gamma, xp)
+    residual = _em.gradient_residual(sigma, alpha, w, 40, xp)
     grad_W, grad_b = residual.T @ X, residual.sum(axis=0)
 
     h = 1e-6
@@ -185,10 +185,11 @@ def test_extreme_scores_stay_finite(dtype):
             pi = np.full(7, pi_v, dtype=dtype)
             gamma = np.full(7, gamma_v, dtype=dtype)
             with np.errstate(over="raise", divide="raise", invalid="raise"):
-                alpha, loglik = _em.posterior_and_loglik(s, y, pi, gamma, xp)
+                sigma, alpha, loglik = _em.em_terms(s, y, pi, gamma, xp)
                 prob = _em.tag_probability(s, pi, gamma, xp)
-                residual = _em.gradient_residual(s, alpha, np.ones(1, dtype), 1, xp)
-            for a in (alpha, loglik, prob, residual):
+                residual = _em.gradient_residual(sigma, alpha, np.ones(1, dtype), 1, xp)
+            np.testing.assert_allclose(sigma, expit(s), rtol=1e-6, atol=0)
+            for a in (sigma, alpha, loglik, prob, residual):
                 assert np.all(np.isfinite(a)) and a.dtype == dtype
             assert np.all((alpha >= 0) & (alpha <= 1))
             assert np.all((prob >= 0) & (prob <= 1))
