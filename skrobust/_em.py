@@ -39,7 +39,9 @@ def _softplus_parts(x, xp):
 
 def _sigmoid_from(x, e, xp):
     """sigmoid(x) given e = exp(-|x|): 1/(1+e) for x >= 0, e/(1+e) below."""
-    return xp.where(x >= 0, 1.0, e) / (1 + e)
+    result = xp.where(x >= 0, 1.0, e)
+    result /= 1 + e
+    return result
 
 
 def log_sigmoid(s, xp):
@@ -96,22 +98,34 @@ def em_terms(scores, Y, pi, gamma, xp):
         log P(y | x) under the noise model (always <= 0, never NaN).
     """
     log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
-    observed = Y if Y.dtype == xp.bool else Y > 0.5
-    e_s, log1p_e_s = _softplus_parts(scores, xp)
-    log_sig = xp.clip(scores, max=0.0) - log1p_e_s
+    observed = Y if Y.dtype == xp.bool else Y != 0
+    # Written to hold few (n_samples, n_tags) arrays at once: each temporary is
+    # updated in place or dropped as soon as it is used (at thousands of tags a
+    # dozen live temporaries would weigh as much as the weight matrix).
+    e_s, log_sig = _softplus_parts(scores, xp)
+    log_sig *= -1
+    log_sig += xp.clip(scores, max=0.0)  # log sigma = min(s, 0) - log1p(exp(-|s|))
+    sigma = _sigmoid_from(scores, e_s, xp)
+    del e_s
     # a - c = s + offset, with the per-tag offset of the observed value of y.
-    z = scores + xp.where(observed, log_pi - log_1m_gamma, log_1m_pi - log_gamma)
-    e_z, log1p_e_z = _softplus_parts(z, xp)
+    z = xp.where(observed, log_pi - log_1m_gamma, log_1m_pi - log_gamma)
+    z += scores
     # logaddexp(a, c) = max(a, c) + log1p(exp(-|a - c|)); the larger of a and c is a
     # where z >= 0 (always finite there: a is -inf only when z is -inf) and c below.
-    larger = xp.where(
-        z >= 0,
-        xp.where(observed, log_pi, log_1m_pi) + log_sig,
-        xp.where(observed, log_1m_gamma, log_gamma) + (log_sig - scores),
-    )
+    a = xp.where(observed, log_pi, log_1m_pi)
+    a += log_sig
+    c = xp.where(observed, log_1m_gamma, log_gamma)
+    c += log_sig
+    c -= scores
+    del log_sig
+    loglik = xp.where(z >= 0, a, c)
+    del a, c
+    e_z, log1p_e_z = _softplus_parts(z, xp)
+    loglik += log1p_e_z
+    del log1p_e_z
+    alpha = _sigmoid_from(z, e_z, xp)
     # A log-probability is <= 0; rounding can leave +1e-35 where it is exactly 0.
-    loglik = xp.clip(larger + log1p_e_z, max=0.0)
-    return _sigmoid_from(scores, e_s, xp), _sigmoid_from(z, e_z, xp), loglik
+    return sigma, alpha, xp.clip(loglik, max=0.0)
 
 
 def posterior_and_loglik(scores, Y, pi, gamma, xp):
@@ -196,7 +210,10 @@ def m_step(stats, xp, eps=NOISE_EPS):
     return xp.clip(pi, eps, 1.0), xp.clip(gamma, eps, 1.0)
 
 
-def gradient_residual(sigma, alpha, weights, n_samples, xp):
-    """Per-example gradient factor (sigma - alpha) * w_i / n of the expected
-    complete-data negative log-likelihood; X.T @ residual is the weight gradient."""
-    return (sigma - alpha) * (weights / n_samples)[:, None]
+def gradient_residual(sigma, alpha, weights, n_samples, xp, scale=1.0):
+    """Per-example gradient factor scale * (sigma - alpha) * w_i / n of the expected
+    complete-data negative log-likelihood; X.T @ residual is the weight gradient
+    (times ``scale``: the optimiser folds ``-lr`` in here, where it is cheap)."""
+    residual = sigma - alpha
+    residual *= (weights * (scale / n_samples))[:, None]
+    return residual

@@ -2,16 +2,18 @@
 
 The arithmetic is fixed (heavy-ball momentum on the L2-penalised gradient)::
 
-    velocity = momentum * velocity - lr * (residual.T @ X_b + alpha * coef)
+    velocity = momentum * velocity + step.T @ X_b - lr * alpha * coef
     coef += velocity
+
+where ``step = -lr * residual`` (folded in by the caller, on the small
+(n_samples, n_tags) array rather than on the weights).
 
 Written with plain Array API operators it allocates two fresh weight-sized arrays
 per step and makes about seven elementwise passes over the (n_tags, n_features)
 weights, each a full trip through memory: at n = 500 that is a third of the time of
-the matrix products themselves. With NumPy (dense X) the same arithmetic runs in a
-reused buffer: ``-lr`` is folded into the (small) residual so the product already
-is the step, written with ``out=`` into the buffer, and the update takes three
-passes (five with the L2 term). Other namespaces and sparse X take the generic path;
+the matrix products themselves. With NumPy (dense X) the same arithmetic writes the
+product with ``out=`` into a reused buffer, and the update takes three passes (five
+with the L2 term). Other namespaces and sparse X take the generic path;
 both give the same numbers to rounding.
 
 Only NumPy's own BLAS is used: SciPy bundles a second OpenBLAS, and alternating
@@ -25,18 +27,19 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 
 def _numpy_dense(*arrays):
-    return all(isinstance(a, np.ndarray) for a in arrays)
+    return all(a is None or isinstance(a, np.ndarray) for a in arrays)
 
 
-def momentum_update(coef, velocity, residual, X_b, lr, momentum, alpha, xp, scratch):
+def momentum_update(coef, velocity, step, X_b, lr, momentum, alpha, xp, scratch):
     """Apply one momentum step to ``coef`` and ``velocity`` in place.
 
     Parameters
     ----------
     coef, velocity : arrays of shape (n_tags, n_features)
-        Updated in place.
-    residual : array of shape (n_samples, n_tags)
-        Per-example gradient factors, so that the data gradient is residual.T @ X_b.
+        Updated in place; ``velocity`` is None for plain SGD (momentum 0).
+    step : array of shape (n_samples, n_tags)
+        ``-lr`` times the per-example gradient factors: step.T @ X_b is the data
+        part of the update.
     X_b : array or sparse matrix of shape (n_samples, n_features)
     lr, momentum, alpha : float
         Step size, momentum coefficient and L2 strength.
@@ -44,22 +47,27 @@ def momentum_update(coef, velocity, residual, X_b, lr, momentum, alpha, xp, scra
     scratch : dict
         Holds a reusable weight-sized buffer across the steps of one pass.
     """
-    scaled = residual * (-lr)  # (n_samples, n_tags): cheap next to the weights
-    if _numpy_dense(coef, velocity, scaled, X_b) and not sp.issparse(X_b):
-        step = scratch.get("step")
-        if step is None or step.shape != coef.shape or step.dtype != coef.dtype:
-            step = scratch["step"] = np.empty_like(coef)
-        np.matmul(scaled.T, X_b, out=step)
-        velocity *= momentum
-        velocity += step
+    if _numpy_dense(coef, velocity, step, X_b) and not sp.issparse(X_b):
+        buffer = scratch.get("buffer")
+        if buffer is None or buffer.shape != coef.shape or buffer.dtype != coef.dtype:
+            buffer = scratch["buffer"] = np.empty_like(coef)
+        target = coef if velocity is None else velocity
+        if velocity is not None:
+            velocity *= momentum
+        np.matmul(step.T, X_b, out=buffer)
+        target += buffer
         if alpha:
-            np.multiply(coef, -lr * alpha, out=step)
-            velocity += step
-        coef += velocity
+            np.multiply(coef, -lr * alpha, out=buffer)
+            target += buffer
+        if velocity is not None:
+            coef += velocity
         return
-    step = safe_sparse_dot(scaled.T, X_b)
+    update = safe_sparse_dot(step.T, X_b)
     if alpha:
-        step = step - (lr * alpha) * coef
+        update = update - (lr * alpha) * coef
+    if velocity is None:
+        coef += update
+        return
     velocity *= momentum
-    velocity += step
+    velocity += update
     coef += velocity

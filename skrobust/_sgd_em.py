@@ -25,7 +25,7 @@ class TrainingState:
 
     coef: object  # (n_tags, n_features)
     intercept: object  # (n_tags,)
-    velocity_coef: object
+    velocity_coef: object  # None while momentum is 0: plain SGD keeps no velocity
     velocity_intercept: object
     stats: tuple  # running (S_a, S_ya, S_y), each (n_tags,)
     pi: object  # (n_tags,)
@@ -36,7 +36,7 @@ class TrainingState:
         """A deep copy of the arrays, so in-place training cannot touch the original."""
 
         def dup(a):
-            return xp.asarray(a, copy=True)
+            return None if a is None else xp.asarray(a, copy=True)
 
         return replace(
             self,
@@ -49,13 +49,17 @@ class TrainingState:
             gamma=dup(self.gamma),
         )
 
-    def is_finite(self, xp):
-        """One device reduction and one sync: are weights and noise rates finite?"""
-        checks = [
-            xp.all(xp.isfinite(a))
-            for a in (self.coef, self.intercept, self.pi, self.gamma)
-        ]
-        return bool(xp.all(xp.stack(checks)))
+    def squared_norm_and_finite(self, xp):
+        """||coef||^2 and whether every parameter is finite, in one device sync.
+
+        ``vecdot`` reduces row by row without a weight-sized temporary, and a
+        non-finite weight makes the squared norm non-finite, so the same pass over
+        the weights serves the L2 penalty and the divergence check.
+        """
+        squared_norm = xp.sum(xp.vecdot(self.coef, self.coef))
+        small = xp.concat([self.intercept, self.pi, self.gamma])
+        checks = xp.stack([xp.all(xp.isfinite(small)), xp.isfinite(squared_norm)])
+        return squared_norm, bool(xp.all(checks))
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class TrainingConfig:
 
 
 def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype):
-    """Zero weights and momentum; EM statistics whose M-step gives the start rates."""
+    """Zero weights, no momentum yet; EM statistics whose M-step gives the start rates."""
 
     def zeros(shape):
         return xp.zeros(shape, dtype=dtype, device=device)
@@ -87,8 +91,8 @@ def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype):
     return TrainingState(
         coef=zeros((n_tags, n_features)),
         intercept=zeros((n_tags,)),
-        velocity_coef=zeros((n_tags, n_features)),
-        velocity_intercept=zeros((n_tags,)),
+        velocity_coef=None,  # created by the first pass that uses momentum
+        velocity_intercept=None,
         stats=tuple(_em.initial_statistics(pi0, gamma0)),
         pi=xp.clip(pi0, _em.NOISE_EPS, 1.0),
         gamma=xp.clip(gamma0, _em.NOISE_EPS, 1.0),
@@ -123,7 +127,7 @@ def train_pass(state, X, Y, weights, order, config, xp):
         The model before the pass; left untouched.
     X : array or scipy.sparse CSR of shape (n_samples, n_features)
     Y : array or scipy.sparse CSR of shape (n_samples, n_tags)
-        Observed tags as booleans.
+        Observed tags, 0/1 in any dtype.
     weights : array of shape (n_samples,)
         Non-negative sample weights.
     order : None or integer array of shape (n_samples,)
@@ -143,6 +147,10 @@ def train_pass(state, X, Y, weights, order, config, xp):
     s = state.copy(xp)
     coef, intercept = s.coef, s.intercept
     v_coef, v_intercept = s.velocity_coef, s.velocity_intercept
+    if config.momentum == 0:
+        v_coef = v_intercept = None  # saves a weight-sized array (and its copy)
+    elif v_coef is None:
+        v_coef, v_intercept = xp.zeros_like(coef), xp.zeros_like(intercept)
     stats, pi, gamma, n_updates = s.stats, s.pi, s.gamma, s.n_updates
     n_samples, n_tags = X.shape[0], Y.shape[1]
     total_loss = 0.0  # becomes a 0-d device array at the first minibatch
@@ -159,19 +167,8 @@ def train_pass(state, X, Y, weights, order, config, xp):
         scores = safe_sparse_dot(X_b, coef.T)
         scores += intercept
         sigma, alpha, loglik = _em.em_terms(scores, Y_b, pi, gamma, xp)
+        del scores
         total_loss = total_loss - xp.sum(w_b @ loglik) / n_tags
-
-        # Gradient of the expected complete-data NLL (mean over the minibatch),
-        # applied with momentum in place (one fused update where a BLAS allows).
-        residual = _em.gradient_residual(sigma, alpha, w_b, n_b, xp)
-        lr = _step_size(config, n_updates)
-        momentum_update(
-            coef, v_coef, residual, X_b, lr, config.momentum, config.alpha, xp, scratch
-        )
-        v_intercept *= config.momentum
-        v_intercept -= lr * xp.sum(residual, axis=0)
-        intercept += v_intercept
-        n_updates += 1
 
         if config.learn_pi or config.learn_gamma:
             # A minibatch whose weights sum to 0 carries no information: its step
@@ -181,12 +178,30 @@ def train_pass(state, X, Y, weights, order, config, xp):
             safe_w = xp.where(has_weight, w_b, xp.ones_like(w_b))
             batch_stats = _em.minibatch_statistics(alpha, Y_b, safe_w, xp)
             eta = config.em_step * xp.astype(has_weight, coef.dtype)
-            stats = _em.update_statistics(stats, batch_stats, eta)
+            new_stats = _em.update_statistics(stats, batch_stats, eta)
+        del loglik, Y_b
+
+        # Gradient of the expected complete-data NLL (mean over the minibatch),
+        # applied with momentum in place (one reused buffer on NumPy).
+        lr = _step_size(config, n_updates)
+        step = _em.gradient_residual(sigma, alpha, w_b, n_b, xp, scale=-lr)
+        del sigma, alpha
+        momentum_update(coef, v_coef, step, X_b, lr, config.momentum, config.alpha, xp, scratch)
+        if v_intercept is None:
+            intercept += xp.sum(step, axis=0)
+        else:
+            v_intercept *= config.momentum
+            v_intercept += xp.sum(step, axis=0)
+            intercept += v_intercept
+
+        if config.learn_pi or config.learn_gamma:
+            stats = new_stats
             new_pi, new_gamma = _em.m_step(stats, xp)
             if config.learn_pi:
                 pi = new_pi
             if config.learn_gamma:
                 gamma = new_gamma
+        n_updates += 1
 
     new_state = replace(
         s,

@@ -33,9 +33,10 @@ def is_indicator_target(y):
 def validate_indicator(Y, n_samples, xp, device):
     """Check a 2-D tag matrix and return it on ``xp``/``device``.
 
-    Returned as booleans: one byte per entry (a quarter of float32) and no
-    comparison per minibatch. Sparse input stays sparse CSR (NumPy path only) and
-    is densified one minibatch at a time.
+    Returned without a copy in its own 0/1 dtype (bool, integers or floats): the
+    training loop turns each minibatch's rows into booleans, so no chunk-sized
+    copy is made. Sparse input stays sparse CSR (NumPy path only) and is densified
+    one minibatch at a time. The caller's array is only ever read.
     """
     if sp.issparse(Y):
         if not is_numpy_namespace(xp):
@@ -58,8 +59,8 @@ def validate_indicator(Y, n_samples, xp, device):
         )
     _check_zero_one(values, numpy_namespace if sp.issparse(Y) else xp)
     if sp.issparse(Y):
-        return Y.astype(bool)
-    return xp.astype(xp.asarray(Y, device=device), xp.bool)
+        return Y
+    return xp.asarray(Y, device=device)
 
 
 def _check_zero_one(values, xp):

@@ -476,9 +476,9 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 state, mean_loss = train_pass(
                     self._get_state(), X, Y, weights, order, self._config(), xp
                 )
-                penalty = 0.5 * self.alpha * xp.sum(state.coef * state.coef) / Y.shape[1]
-                loss = float(mean_loss + penalty)
-            if not (np.isfinite(loss) and state.is_finite(xp)):
+                squared_norm, finite = state.squared_norm_and_finite(xp)
+                loss = float(mean_loss + 0.5 * self.alpha * squared_norm / Y.shape[1])
+            if not (finite and np.isfinite(loss)):
                 raise ValueError(
                     "Training diverged (non-finite weights or loss); the model is left "
                     "as it was before this call. Scale the features (e.g. "
