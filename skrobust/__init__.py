@@ -5,8 +5,9 @@ Classification and Retrieval from User-Supplied Tags") as scikit-learn estimator
 """
 
 from skrobust._array_api import estimator_to_numpy
+from skrobust.calibration import InterceptCalibrator
 from skrobust.linear_model import RobustLogisticRegression
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["RobustLogisticRegression", "estimator_to_numpy", "__version__"]
+__all__ = ["InterceptCalibrator", "RobustLogisticRegression", "estimator_to_numpy", "__version__"]

@@ -16,6 +16,7 @@ from sklearn.externals.array_api_compat import numpy as numpy_namespace
 from sklearn.utils._array_api import (
     _convert_to_numpy,
     _is_numpy_namespace,
+    _max_precision_float_dtype,
     check_same_namespace,
     get_namespace,
     get_namespace_and_device,
@@ -28,6 +29,7 @@ __all__ = [
     "get_namespace",
     "get_namespace_and_device",
     "is_numpy_namespace",
+    "max_float_dtype",
     "move_to",
     "numpy_namespace",
     "to_numpy",
@@ -51,6 +53,12 @@ def to_numpy(array):
 def float_dtype(X, xp):
     """Working float dtype for ``X``: float32 stays float32, everything else float64."""
     return X.dtype if X.dtype in (xp.float32, xp.float64) else xp.float64
+
+
+def max_float_dtype(xp, device):
+    """float64 where the device has it (not e.g. torch MPS), else float32: for small
+    reductions that must be accurate whatever dtype the data come in."""
+    return _max_precision_float_dtype(xp, device)
 
 
 def estimator_to_numpy(estimator):

@@ -9,7 +9,7 @@ import os
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skrobust import RobustLogisticRegression
+from skrobust import InterceptCalibrator, RobustLogisticRegression
 
 # alpha=0.1: the checks' multilabel data are unscaled counts; with weaker L2 the
 # scores pass ~30, where float64 sigmoids of distinct scores round to the same value
@@ -20,6 +20,13 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 ESTIMATORS = [
     RobustLogisticRegression(noise=noise, alpha=0.1, max_iter=20, random_state=0)
     for noise in ("missing", "missing+spurious", "none")
+] + [
+    # Unfitted: each check's fit trains the RLR on its data, then calibrates on it.
+    InterceptCalibrator(
+        RobustLogisticRegression(alpha=0.1, max_iter=20, random_state=0),
+        prior_strength=prior_strength,
+    )
+    for prior_strength in ("auto", 1.0)
 ]
 
 _MINIBATCH_SGD = (
@@ -33,6 +40,13 @@ EXPECTED_FAILED_CHECKS = {
     "RobustLogisticRegression": {
         "check_sample_weight_equivalence_on_dense_data": _MINIBATCH_SGD,
         "check_sample_weight_equivalence_on_sparse_data": _MINIBATCH_SGD,
+    },
+    # These configurations train their unfitted RLR on the check's data first.
+    "InterceptCalibrator": {
+        "check_sample_weight_equivalence_on_dense_data": "The wrapped RLR is trained "
+        "on the same data by minibatch SGD: " + _MINIBATCH_SGD,
+        "check_sample_weight_equivalence_on_sparse_data": "The wrapped RLR is trained "
+        "on the same data by minibatch SGD: " + _MINIBATCH_SGD,
     },
 }
 
