@@ -1,0 +1,31 @@
+"""benchmarks/gpu_check.py runs on machines without a GPU too (NumPy, torch CPU),
+so the one script that is run on a lent GPU is known to work before it gets there."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_check.py"
+
+
+@pytest.fixture(scope="module")
+def gpu_check():
+    spec = importlib.util.spec_from_file_location("gpu_check", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("xp", ["numpy", "torch"])
+def test_gpu_check_runs_and_agrees(gpu_check, xp, capsys):
+    assert gpu_check.main(["--quick", "--xp", xp]) == 0
+    out = capsys.readouterr().out
+    assert "agreement within tolerance (1e-3): True" in out
+    assert "paper_workload_s" in out
+
+
+def test_agreement_rows_report_state_on_the_device(gpu_check):
+    rows = gpu_check.agreement(gpu_check.Backend("torch"), 600, 8, 2, 200)
+    assert [r["state_on_device"] for r in rows] == ["torch", "torch"]
+    assert rows[1]["coef_rel_err"] < 1e-10  # float64: same arithmetic, same numbers
