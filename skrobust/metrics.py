@@ -92,6 +92,16 @@ class TagPredictionScores:
         Tags suggested per image.
     n_images : int
         Images evaluated: those with at least one true tag.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y_true = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]])
+    >>> y_score = np.array([[0.9, 0.5, 0.1], [0.2, 0.8, 0.3], [0.7, 0.6, 0.4]])
+    >>> from skrobust.metrics import tag_prediction_scores
+    >>> s = tag_prediction_scores(y_true, y_score, k=1)
+    >>> s.precision, round(s.recall, 3), round(s.f1, 3), s.n_images
+    (1.0, 0.667, 0.8, 3)
     """
 
     precision: float
@@ -193,6 +203,16 @@ class AnnotationScores:
         Labels given per image.
     n_tags : int
         Tags evaluated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y_true = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]])
+    >>> y_score = np.array([[0.9, 0.5, 0.1], [0.2, 0.8, 0.3], [0.7, 0.6, 0.4]])
+    >>> from skrobust.metrics import annotation_scores
+    >>> s = annotation_scores(y_true, y_score, k=1)
+    >>> s.recall_per_tag.tolist(), s.support.tolist(), round(s.f1, 3)
+    ([1.0, 0.5, 0.0], [2, 2, 1], 0.556)
     """
 
     precision: float
@@ -310,6 +330,18 @@ class RetrievalScores:
         Queries with at least one relevant image per size, before subsampling.
     k : int
         Images retrieved per query.
+    mean_precision : float
+        Unweighted mean of ``precision`` over the sizes that have queries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y_true = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]])
+    >>> y_score = np.array([[0.9, 0.5, 0.1], [0.2, 0.8, 0.3], [0.7, 0.6, 0.4]])
+    >>> from skrobust.metrics import retrieval_precision
+    >>> s = retrieval_precision(y_true, y_score, k=1, query_sizes=(1, 2))
+    >>> s.n_queries, round(s.precision[1], 3), s.mean_precision
+    ({1: 3, 2: 2}, 0.667, 0.3333333333333333)
     """
 
     precision: dict
@@ -523,17 +555,28 @@ Returns
 -------
 score : float
     See :func:`{source}`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skrobust.metrics import {name}
+>>> y_true = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]])
+>>> y_score = np.array([[0.9, 0.5, 0.1], [0.2, 0.8, 0.3], [0.7, 0.6, 0.4]])
+>>> round({name}(y_true, y_score, k=1), 3)
+{value}
 """
-for _function, _what, _source in [
-    (tag_prediction_f1, "F at k", "tag_prediction_scores"),
-    (tag_prediction_precision, "Precision at k", "tag_prediction_scores"),
-    (tag_prediction_recall, "Recall at k", "tag_prediction_scores"),
-    (annotation_f1, "Mean per-tag F", "annotation_scores"),
-    (annotation_precision, "Mean per-tag precision", "annotation_scores"),
-    (annotation_recall, "Mean per-tag recall", "annotation_scores"),
+for _function, _what, _source, _value in [
+    (tag_prediction_f1, "F at k", "tag_prediction_scores", "0.8"),
+    (tag_prediction_precision, "Precision at k", "tag_prediction_scores", "1.0"),
+    (tag_prediction_recall, "Recall at k", "tag_prediction_scores", "0.667"),
+    (annotation_f1, "Mean per-tag F", "annotation_scores", "0.556"),
+    (annotation_precision, "Mean per-tag precision", "annotation_scores", "0.667"),
+    (annotation_recall, "Mean per-tag recall", "annotation_scores", "0.5"),
 ]:
-    _function.__doc__ = _SCORE_DOC.format(what=_what, source=_source)
-del _function, _what, _source
+    _function.__doc__ = _SCORE_DOC.format(
+        what=_what, source=_source, name=_function.__name__, value=_value
+    )
+del _function, _what, _source, _value
 
 
 def retrieval_precision_mean(y_true, y_proba, k=5, query_sizes=(1,), **kwargs):
@@ -557,6 +600,15 @@ def retrieval_precision_mean(y_true, y_proba, k=5, query_sizes=(1,), **kwargs):
     -------
     score : float
         :attr:`RetrievalScores.mean_precision`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y_true = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0]])
+    >>> y_score = np.array([[0.9, 0.5, 0.1], [0.2, 0.8, 0.3], [0.7, 0.6, 0.4]])
+    >>> from skrobust.metrics import retrieval_precision_mean
+    >>> retrieval_precision_mean(y_true, y_score, k=1, query_sizes=(1, 2))
+    0.3333333333333333
     """
     scores = retrieval_precision(y_true, y_proba, k, query_sizes=query_sizes, **kwargs)
     return scores.mean_precision
@@ -567,9 +619,15 @@ def retrieval_precision_mean(y_true, y_proba, k=5, query_sizes=(1,), **kwargs):
 _TAG_METHODS = ("predict_tag_proba", "predict_proba")
 
 tag_prediction_f1_scorer = make_scorer(tag_prediction_f1, response_method=_TAG_METHODS)
+"""Scorer: :func:`tag_prediction_f1` at k=5 of ``predict_tag_proba`` (else
+``predict_proba``); ``SCORERS["tag_prediction_f1"]``."""
 annotation_f1_scorer = make_scorer(annotation_f1, response_method="predict_proba")
+"""Scorer: :func:`annotation_f1` at k=5 of ``predict_proba``;
+``SCORERS["annotation_f1"]``."""
 # Single-tag queries: cheap, and stable on the small folds of a cross-validation.
 retrieval_precision_scorer = make_scorer(retrieval_precision_mean, response_method="predict_proba")
+"""Scorer: :func:`retrieval_precision_mean` of 1-tag queries at k=5 of
+``predict_proba``; ``SCORERS["retrieval_precision"]``."""
 
 SCORERS = {
     "tag_prediction_f1": tag_prediction_f1_scorer,

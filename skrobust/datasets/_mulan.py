@@ -10,6 +10,7 @@ from sklearn.utils import Bunch, check_random_state
 from skrobust.datasets._base import read_lines, resolve_data_dir
 
 ENV_VAR = "SKROBUST_MULAN_SCENE_DIR"
+#: The six scene labels, in the column order of the data set.
 SCENE_LABELS = ("Beach", "Sunset", "FallFoliage", "Field", "Mountain", "Urban")
 
 SCENE_CITATION = (

@@ -189,7 +189,21 @@ def iter_nuswide_tags(data_home=None, *, chunk_size=10_000):
     Yields
     ------
     photo_ids : ndarray of int64, shape (n,)
+        Flickr photo ids of the chunk's lines.
     tags : list of n lists of str
+        Each image's raw tags, in the file's order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skrobust.datasets import iter_nuswide_tags
+    >>> home = Path(tempfile.mkdtemp())
+    >>> (home / "NUS_WID_Tags").mkdir()
+    >>> _ = (home / "NUS_WID_Tags" / "All_Tags.txt").write_text("12 sky sunset\\n34 dog\\n")
+    >>> for photo_ids, tags in iter_nuswide_tags(home):
+    ...     print(photo_ids.tolist(), tags)
+    [12, 34] [['sky', 'sunset'], ['dog']]
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}.")

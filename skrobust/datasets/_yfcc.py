@@ -31,14 +31,28 @@ _LAYOUTS = {25: (1, 3, 10, 24), 23: (0, 1, 8, 22)}
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 YFCCChunk = namedtuple("YFCCChunk", ["photo_ids", "user_ids", "tags"])
-YFCCChunk.__doc__ = """One chunk of YFCC100M metadata.
+YFCCChunk.__doc__ = """One chunk of YFCC100M metadata, as yielded by :func:`iter_yfcc100m`.
 
+A named tuple ``(photo_ids, user_ids, tags)``.
+
+Attributes
+----------
 photo_ids : ndarray of int64, shape (n,)
+    Flickr photo ids.
 user_ids : ndarray of str, shape (n,)
     The uploader's Flickr NSID (e.g. ``"12345678@N00"``): pass as ``groups`` to
     sklearn's GroupShuffleSplit / GroupKFold to keep each user on one side.
 tags : list of n lists of str
     Decoded user tags, in the file's order.
+
+Examples
+--------
+>>> import numpy as np
+>>> from skrobust.datasets import YFCCChunk
+>>> chunk = YFCCChunk(np.array([42]), np.array(["12345678@N00"]), [["sky", "sea"]])
+>>> photo_ids, user_ids, tags = chunk
+>>> chunk.tags
+[['sky', 'sea']]
 """
 
 

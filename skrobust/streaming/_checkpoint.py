@@ -37,6 +37,27 @@ class Checkpoint:
     dataset : dict
         Shape of the data it was trained on (samples, features, tags, chunk size,
         chunk count), checked on resume.
+
+    See Also
+    --------
+    load_checkpoint : Reads one from the file :func:`fit_stream` writes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skrobust import RobustLogisticRegression
+    >>> from skrobust.datasets import make_tagged_classification
+    >>> from skrobust.streaming import ChunkedDataset, fit_stream, load_checkpoint
+    >>> X, Y, _ = make_tagged_classification(n_samples=600, n_features=5, n_tags=2,
+    ...                                      random_state=0)
+    >>> data = ChunkedDataset(X, Y, chunk_size=300, random_state=0)
+    >>> path = Path(tempfile.mkdtemp()) / "run.ckpt"
+    >>> model = fit_stream(RobustLogisticRegression(random_state=0), data,
+    ...                    progress=False, checkpoint=path)
+    >>> ckpt = load_checkpoint(path)
+    >>> ckpt.chunks_done, ckpt.estimator.coef_.shape
+    (2, (2, 5))
     """
 
     estimator: object
@@ -97,6 +118,22 @@ def load_checkpoint(path):
     -------
     checkpoint : Checkpoint
         Its ``estimator`` is the model as of the checkpoint, usable on its own.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skrobust import RobustLogisticRegression
+    >>> from skrobust.datasets import make_tagged_classification
+    >>> from skrobust.streaming import ChunkedDataset, fit_stream, load_checkpoint
+    >>> X, Y, _ = make_tagged_classification(n_samples=600, n_features=5, n_tags=2,
+    ...                                      random_state=0)
+    >>> data = ChunkedDataset(X, Y, chunk_size=300, random_state=0)
+    >>> path = Path(tempfile.mkdtemp()) / "run.ckpt"
+    >>> model = fit_stream(RobustLogisticRegression(random_state=0), data,
+    ...                    progress=False, checkpoint=path)
+    >>> load_checkpoint(path).estimator.pi_.shape
+    (2,)
     """
     with open(path, "rb") as f:
         payload = pickle.load(f)

@@ -21,6 +21,16 @@ class Chunk(NamedTuple):
         ``k * chunk_size`` to ``(k + 1) * chunk_size - 1``).
     start, stop : int
         Its rows, ``[start, stop)``, counted over all parts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrobust.streaming import ChunkedDataset
+    >>> data = ChunkedDataset(np.zeros((5, 2)), np.ones(5), chunk_size=2,
+    ...                       shuffle_chunks=False)
+    >>> chunk = next(iter(data))
+    >>> chunk.index, chunk.start, chunk.stop, chunk.X.shape
+    (0, 0, 2, (2, 2))
     """
 
     X: object

@@ -12,6 +12,15 @@ from skrobust.streaming._chunks import Chunk, ChunkedDataset
 class ChunkError(ValueError):
     """A chunk could not be read or trained on; the model is as it was before it.
 
+    Raised by :func:`fit_stream`, which fills in the details below.
+
+    Parameters
+    ----------
+    message : str
+        What failed and where, and the underlying cause.
+    chunk_index, where, epoch, position, chunks_done, checkpoint
+        Keyword-only; stored as the attributes of the same names.
+
     Attributes
     ----------
     chunk_index : int or None
@@ -27,6 +36,20 @@ class ChunkError(ValueError):
         Chunks the model has been trained on in all.
     checkpoint : str or None
         The checkpoint holding the model from before the chunk, if any.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrobust import RobustLogisticRegression
+    >>> from skrobust.streaming import ChunkError, fit_stream
+    >>> good = (np.ones((4, 2)), np.array([0, 1, 0, 1]))
+    >>> bad = (np.full((4, 2), np.nan), np.array([0, 1, 0, 1]))
+    >>> try:
+    ...     fit_stream(RobustLogisticRegression(), [good, bad], progress=False,
+    ...                classes=[0, 1])
+    ... except ChunkError as error:
+    ...     print(error.chunk_index, error.chunks_done)
+    1 1
     """
 
     def __init__(self, message, *, chunk_index, where, epoch, position, chunks_done, checkpoint):

@@ -39,6 +39,19 @@ class TagNoise:
     overall_tag_given_present_se, overall_tag_given_absent_se, \
 overall_present_given_tag_se : float
         Their standard errors.
+
+    See Also
+    --------
+    tag_noise : Builds it from a tag matrix and ground truth.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrobust.tags import tag_noise
+    >>> r = tag_noise(np.array([[1, 0], [0, 1]]), np.array([[1, 0], [1, 1]]),
+    ...               concepts=["dog", "sky"])
+    >>> r.concepts.tolist(), r.n_present.tolist(), r.tag_given_present.tolist()
+    (['dog', 'sky'], [2, 1], [0.5, 1.0])
     """
 
     concepts: np.ndarray
@@ -76,6 +89,19 @@ class PositionAccuracy:
         Of these, the ones where the concept is present.
     accuracy, stderr : ndarray of float, shape (n_bins,)
         ``n_correct / n_tags`` and its binomial standard error (NaN where empty).
+
+    See Also
+    --------
+    accuracy_by_position : Builds it from tag positions and ground truth.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrobust.tags import accuracy_by_position
+    >>> r = accuracy_by_position(np.array([[1, 0], [2, 3]]), np.array([[1, 0], [0, 1]]),
+    ...                          bins=[1, 3])
+    >>> r.labels.tolist(), r.accuracy.tolist()
+    (['1-2', '3+'], [0.5, 1.0])
     """
 
     labels: np.ndarray
@@ -103,6 +129,19 @@ class TagCountEffect:
         P(y=1 | z=1) pooled over the bin's images and all concepts, and its error.
     present_given_tag, present_given_tag_se : ndarray of float, shape (n_bins,)
         P(z=1 | y=1) pooled likewise, and its error.
+
+    See Also
+    --------
+    effect_of_tag_count : Builds it from tags, ground truth and tag counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrobust.tags import effect_of_tag_count
+    >>> r = effect_of_tag_count(np.array([[1, 0], [1, 1]]), np.array([[1, 1], [1, 1]]),
+    ...                         n_tags=[1, 5], bins=[1, 5])
+    >>> r.labels.tolist(), r.n_images.tolist(), r.tag_given_present.tolist()
+    (['1-4', '5+'], [1, 1], [0.5, 1.0])
     """
 
     labels: np.ndarray

@@ -21,6 +21,26 @@ class WordNetNotFoundError(LookupError):
 
     A :class:`LookupError`, like the error NLTK raises, with a message saying how to
     install the data online and offline.
+
+    Parameters
+    ----------
+    *args : object
+        The message, as for any exception.
+
+    Attributes
+    ----------
+    args : tuple
+        The arguments given, the message first.
+
+    Examples
+    --------
+    >>> from skrobust.tags import WordNetNotFoundError, wordnet_lemmatize
+    >>> try:
+    ...     lemma = wordnet_lemmatize("cars")
+    ... except WordNetNotFoundError:  # no WordNet data: keep the tag as it is
+    ...     lemma = "cars"
+    >>> issubclass(WordNetNotFoundError, LookupError)
+    True
     """
 
 
