@@ -527,11 +527,12 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     # ---------------------------------------------------------------- prediction
 
     def _scores(self, X, method):
-        """Validated ``X @ coef_.T + intercept_``, shape (n_samples, n_tags)."""
+        """Validated ``X @ coef_.T + intercept_`` (n_samples, n_tags), and its namespace."""
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method=method)
         X = validate_data(self, X, accept_sparse="csr", dtype=self.coef_.dtype, reset=False)
-        return safe_sparse_dot(X, self.coef_.T) + self.intercept_
+        scores = safe_sparse_dot(X, self.coef_.T) + self.intercept_
+        return scores, get_namespace_and_device(scores)[0]
 
     def _per_tag_output(self, values, xp):
         """(n, n_tags) for a tag matrix; the binary case's two class columns."""
@@ -552,7 +553,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         scores : array of shape (n_samples,) or (n_samples, n_tags)
             1-D for a binary model (positive favours ``classes_[1]``).
         """
-        scores = self._scores(X, "decision_function")
+        scores, _ = self._scores(X, "decision_function")
         return scores if self._multilabel else scores[:, 0]
 
     def predict_proba(self, X):
@@ -569,8 +570,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             For a binary model, the probabilities of ``classes_[0]`` and
             ``classes_[1]``; for a tag matrix, P(z_t = 1 | x) per tag.
         """
-        scores = self._scores(X, "predict_proba")
-        xp, _, _ = get_namespace_and_device(scores)
+        scores, xp = self._scores(X, "predict_proba")
         return self._per_tag_output(_em.sigmoid(scores, xp), xp)
 
     def predict_log_proba(self, X):
@@ -586,8 +586,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         log_proba : array of shape (n_samples, 2) or (n_samples, n_tags)
             Same layout as :meth:`predict_proba`.
         """
-        scores = self._scores(X, "predict_log_proba")
-        xp, _, _ = get_namespace_and_device(scores)
+        scores, xp = self._scores(X, "predict_log_proba")
         log_true = _em.log_sigmoid(scores, xp)
         if self._multilabel:
             return log_true
@@ -609,8 +608,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         proba : array of shape (n_samples, 2) or (n_samples, n_tags)
             Same layout as :meth:`predict_proba`.
         """
-        scores = self._scores(X, "predict_tag_proba")
-        xp, _, _ = get_namespace_and_device(scores)
+        scores, xp = self._scores(X, "predict_tag_proba")
         return self._per_tag_output(_em.tag_probability(scores, self.pi_, self.gamma_, xp), xp)
 
     def predict(self, X):
@@ -626,16 +624,13 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         y_pred : array of shape (n_samples,) or (n_samples, n_tags)
             Class labels for a binary model; 0/1 integers per tag for a tag matrix.
         """
-        scores = self._scores(X, "predict")
-        xp, _, device = get_namespace_and_device(scores)
+        scores, xp = self._scores(X, "predict")
         positive = scores > 0
         if self._multilabel:
             return xp.astype(positive, xp.int64)
         index = xp.astype(positive[:, 0], xp.int64)
-        if isinstance(self.classes_, np.ndarray) and not is_numpy_namespace(xp):
+        if isinstance(self.classes_, np.ndarray):  # NumPy fit, or labels xp can't hold
             return self.classes_[to_numpy(index)]
-        if isinstance(self.classes_, np.ndarray):
-            return self.classes_[np.asarray(index)]
         return xp.take(self.classes_, index, axis=0)
 
     def __sklearn_tags__(self):
