@@ -42,6 +42,10 @@ from skrobust._targets import (
 )
 from skrobust.linear_model import RobustLogisticRegression
 
+# The Newton solver and the leave-one-out score below are module-level so tests can
+# check them against scipy, but they are implementation details, not API.
+__all__ = ["InterceptCalibrator"]
+
 # prior_strength="auto" picks the best of these by approximate leave-one-out
 # log-likelihood: half-decade steps from "barely there" to "beta stays near 0 unless
 # thousands of clean labels disagree".
