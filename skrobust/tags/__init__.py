@@ -8,12 +8,17 @@ from ._analysis import (
     effect_of_tag_count,
     tag_noise,
 )
-from ._concept_map import MIRFLICKR_CONCEPT_TAGS, concept_tag_matrices
+from ._concept_map import (
+    MIRFLICKR_CONCEPT_SYNONYMS,
+    MIRFLICKR_CONCEPT_TAGS,
+    concept_tag_matrices,
+)
 from ._exclude import NON_IMAGE_PATTERN, NON_IMAGE_TAGS, is_non_image_tag
 from ._lemmatize import WordNetNotFoundError, wordnet_lemmatize
 from ._vectorizer import TagVectorizer, normalize_tag
 
 __all__ = [
+    "MIRFLICKR_CONCEPT_SYNONYMS",
     "MIRFLICKR_CONCEPT_TAGS",
     "NON_IMAGE_PATTERN",
     "NON_IMAGE_TAGS",
