@@ -5,7 +5,6 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-# Display names of the compared models, in table order.
 MODEL_NAMES = {
     "lr": "LR on user tags",
     "lr_calibrated": "LR on tags + calibration",
@@ -13,6 +12,7 @@ MODEL_NAMES = {
     "rlr_calibrated": "RLR on tags + calibration",
     "lr_clean": "LR on clean labels",
 }
+"""dict of str to str: key of each compared model -> its display name, in table order."""
 
 
 def _plain(value):
@@ -58,6 +58,16 @@ class ModelScores:
     mean_auc : float
         ROC AUC of P(z=1|x) against the clean labels, averaged over the tags that
         have both classes in the test split.
+
+    Examples
+    --------
+    >>> from skrobust.experiments import ModelScores
+    >>> scores = ModelScores(
+    ...     annotation={"precision": 0.5, "recall": 0.4, "f1": 0.44},
+    ...     tag_prediction={"precision": 0.2, "recall": 0.7, "f1": 0.31},
+    ...     retrieval={1: 0.75, 2: 0.3}, mean_auc=0.85)
+    >>> ModelScores.from_dict(scores.to_dict()) == scores
+    True
     """
 
     annotation: dict
@@ -115,6 +125,19 @@ class SplitResult:
         (LR trained on only those clean images).
     fit_seconds : dict of str -> float
         Training time per model (noisy and clean fits).
+
+    Examples
+    --------
+    >>> from skrobust.datasets import make_tagged_classification
+    >>> from skrobust.experiments import run_split
+    >>> X, Y, Z = make_tagged_classification(n_samples=300, n_tags=4, pi=0.4,
+    ...                                      random_state=0)
+    >>> split = run_split(X, Y, Z, np.arange(200), np.arange(200, 300), n_clean=20,
+    ...                   clean_sizes=(10,), k=2)
+    >>> sorted(split.models) == sorted(MODEL_NAMES)
+    True
+    >>> split.pi_learned.shape
+    (4,)
     """
 
     seed: int
@@ -177,6 +200,17 @@ class ComparisonResult:
         Name of each tag (column of Y and Z).
     settings : dict
         How the results were produced (sizes, k, model parameters, data set).
+
+    Examples
+    --------
+    >>> from skrobust.datasets import make_tagged_classification
+    >>> from skrobust.experiments import run_comparison
+    >>> X, Y, Z = make_tagged_classification(n_samples=300, n_tags=4, pi=0.4,
+    ...                                      random_state=0)
+    >>> result = run_comparison(X, Y, Z, n_splits=2, n_clean=20, clean_sizes=(10,), k=2)
+    >>> mean, std = result.summary()["rlr"]["annotation_f1"]
+    >>> 0 <= mean <= 1 and len(result.splits)
+    2
     """
 
     splits: list
