@@ -13,27 +13,14 @@ import inspect
 import sys
 from pathlib import Path
 
+import numpydoc.docscrape as numpydoc_docscrape  # in the test extra: never skipped
 import pytest
-
-numpydoc_docscrape = pytest.importorskip("numpydoc.docscrape")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "sphinxext"))
 from skrobust_docs import is_documented_callable, iter_public_objects  # noqa: E402
 
-# Gaps in modules whose authors were still at work when this test was written; each
-# says what is missing. Non-strict, so filling a gap (or making the function private)
-# passes without editing this list first; then remove the entry.
-KNOWN_GAPS = {
-}
-
 PUBLIC = [
-    pytest.param(
-        obj,
-        id=f"{module}.{name}",
-        marks=[pytest.mark.xfail(reason=f"lacks {KNOWN_GAPS[f'{module}.{name}']}",
-                                 strict=False)]
-        if f"{module}.{name}" in KNOWN_GAPS else [],
-    )
+    pytest.param(obj, id=f"{module}.{name}")
     for module, name, obj in iter_public_objects()
     if is_documented_callable(obj)
 ]
