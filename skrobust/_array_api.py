@@ -83,7 +83,7 @@ def estimator_to_numpy(estimator):
     >>> import numpy as np
     >>> from skrobust import RobustLogisticRegression, estimator_to_numpy
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
-    >>> model = RobustLogisticRegression(max_iter=2).fit(X, [0, 0, 1, 1])
+    >>> model = RobustLogisticRegression(max_iter=2, tol=None).fit(X, [0, 0, 1, 1])
     >>> type(estimator_to_numpy(model).coef_).__name__
     'ndarray'
     """
