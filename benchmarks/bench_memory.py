@@ -13,7 +13,6 @@ Usage: python benchmarks/bench_memory.py [--tags 1000 5400] [--chunk-rows 2000 1
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 

@@ -149,7 +149,7 @@ def throughput(backend, tag_counts, n=500, d=4096, steps_per_chunk=10, repeats=5
                 "paper_workload_s": PAPER_MINIBATCHES * step,
             }
         )
-        del X, Y, model
+        X = Y = model = None  # free device memory before the next size
     return rows
 
 

@@ -25,11 +25,10 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from skrobust import _em
+from skrobust import _em, _outputs
 from skrobust._array_api import (
     check_same_namespace,
     get_namespace_and_device,
-    is_numpy_namespace,
     max_float_dtype,
     to_numpy,
 )
@@ -567,8 +566,7 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             ``classes_[1]``; for a tag matrix, P(z_t = 1 | x) per tag.
         """
         scores, xp = self._calibrated_scores(X, "predict_proba")
-        proba = _em.sigmoid(scores, xp)
-        return xp.concat([1 - proba, proba], axis=1) if self._binary else proba
+        return _outputs.probabilities(scores, self._binary, xp)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed without underflow.
@@ -584,10 +582,7 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Same layout as :meth:`predict_proba`.
         """
         scores, xp = self._calibrated_scores(X, "predict_log_proba")
-        log_true = _em.log_sigmoid(scores, xp)
-        if not self._binary:
-            return log_true
-        return xp.concat([_em.log_sigmoid(-scores, xp), log_true], axis=1)
+        return _outputs.log_probabilities(scores, self._binary, xp)
 
     def predict(self, X):
         """Most probable true label after calibration.
@@ -603,13 +598,7 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Class labels for a binary model; 0/1 integers per tag for a tag matrix.
         """
         scores, xp = self._calibrated_scores(X, "predict")
-        positive = scores > 0
-        if not self._binary:
-            return xp.astype(positive, xp.int64)
-        index = xp.astype(positive[:, 0], xp.int64)
-        if isinstance(self.classes_, np.ndarray):
-            return self.classes_[to_numpy(index) if not is_numpy_namespace(xp) else index]
-        return xp.take(self.classes_, index, axis=0)
+        return _outputs.predictions(scores, self._binary, self.classes_, xp)
 
     # ------------------------------------------------------------ delegated attributes
 

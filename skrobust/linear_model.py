@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from skrobust import _em
+from skrobust import _em, _outputs
 from skrobust._array_api import (
     check_same_namespace,
     get_namespace_and_device,
@@ -534,12 +534,6 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         scores = safe_sparse_dot(X, self.coef_.T) + self.intercept_
         return scores, get_namespace_and_device(scores)[0]
 
-    def _per_tag_output(self, values, xp):
-        """(n, n_tags) for a tag matrix; the binary case's two class columns."""
-        if self._multilabel:
-            return values
-        return xp.concat([1 - values, values], axis=1)
-
     def decision_function(self, X):
         """Scores ``w . x + b`` (the log-odds of the true label).
 
@@ -571,7 +565,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             ``classes_[1]``; for a tag matrix, P(z_t = 1 | x) per tag.
         """
         scores, xp = self._scores(X, "predict_proba")
-        return self._per_tag_output(_em.sigmoid(scores, xp), xp)
+        return _outputs.probabilities(scores, not self._multilabel, xp)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed without underflow.
@@ -587,10 +581,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             Same layout as :meth:`predict_proba`.
         """
         scores, xp = self._scores(X, "predict_log_proba")
-        log_true = _em.log_sigmoid(scores, xp)
-        if self._multilabel:
-            return log_true
-        return xp.concat([_em.log_sigmoid(-scores, xp), log_true], axis=1)
+        return _outputs.log_probabilities(scores, not self._multilabel, xp)
 
     def predict_tag_proba(self, X):
         """P(user supplies the tag | x) = pi sigma + (1 - gamma)(1 - sigma).
@@ -609,7 +600,8 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             Same layout as :meth:`predict_proba`.
         """
         scores, xp = self._scores(X, "predict_tag_proba")
-        return self._per_tag_output(_em.tag_probability(scores, self.pi_, self.gamma_, xp), xp)
+        p_tag = _em.tag_probability(scores, self.pi_, self.gamma_, xp)
+        return _outputs.two_columns(p_tag, not self._multilabel, xp)
 
     def predict(self, X):
         """Most probable true label: a class label, or a 0/1 row of tags.
@@ -625,13 +617,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             Class labels for a binary model; 0/1 integers per tag for a tag matrix.
         """
         scores, xp = self._scores(X, "predict")
-        positive = scores > 0
-        if self._multilabel:
-            return xp.astype(positive, xp.int64)
-        index = xp.astype(positive[:, 0], xp.int64)
-        if isinstance(self.classes_, np.ndarray):  # NumPy fit, or labels xp can't hold
-            return self.classes_[to_numpy(index)]
-        return xp.take(self.classes_, index, axis=0)
+        return _outputs.predictions(scores, not self._multilabel, self.classes_, xp)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,7 +8,6 @@ run is checked by the doctests (``--doctest-modules`` in pyproject.toml).
 """
 
 import dataclasses
-import importlib
 import inspect
 import sys
 from pathlib import Path

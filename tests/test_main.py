@@ -5,8 +5,6 @@ import math
 import subprocess
 import sys
 
-import pytest
-
 from skrobust.__main__ import main
 from _shared import shared_data_dir
 
