@@ -298,7 +298,7 @@ def _fit_dataset(estimator, data, n_epochs, path, every, progress, partial_fit_p
             del chunk
             if position + 1 == data.n_chunks:
                 # Store "start of the next epoch" rather than "end of this one".
-                epoch, position, order, done = epoch + 1, 0, None, done + 1
+                epoch, position, done = epoch + 1, 0, done + 1
                 order = data.chunk_order(epoch, seed)
             else:
                 position, done = position + 1, done + 1
