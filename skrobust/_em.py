@@ -120,6 +120,92 @@ def em_terms(scores, Y, pi, gamma, xp):
     return sigma, alpha, xp.clip(loglik, max=0.0)
 
 
+def _minimum_zero(x, xp):
+    """min(x, 0) as one elementwise pass (a 0-d zero broadcasts in every namespace;
+    array_api_compat's generic ``clip`` makes several)."""
+    return xp.minimum(x, xp.zeros((), dtype=x.dtype, device=x.device))
+
+
+def step_terms(scores, Y, pi, gamma, weights, xp):
+    """Everything one stochastic-EM minibatch step needs, in few elementwise passes.
+
+    The same quantities as :func:`em_terms`, reduced to what training uses: the
+    per-example gradient factors, the minibatch's EM statistics and its summed
+    log-likelihood. ``em_terms`` returns three full (n_samples, n_tags) arrays
+    built from about 25 passes; here every sum is a matrix-vector product and the
+    elementwise work is 17 passes, most of them cheap (measured at 500 x 1,000
+    float32: 3.5 ms against 7.8 ms inside a step, the largest cost after the two
+    matrix products).
+
+    Sign-flipped coordinates keep every term finite: with ``h = y - 1/2`` (so
+    ``2h`` is the sign +-1), ``s^ = 2 h s`` and ``z^ = 2 h z`` (z the posterior
+    log-odds of :func:`em_terms`, so z^ is never -inf),
+
+    * ``sigma - alpha = h * (tanh(s^ / 2) - tanh(z^ / 2))``,
+    * ``alpha = 1/2 + h * tanh(z^ / 2)``,
+    * ``log P(y | x) = log sigmoid(s^) - log sigmoid(z^) + log(pi if y else gamma)``,
+    * ``log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))`` and
+      ``log1p(exp(-|x|)) = log 2 - log1p(|tanh(x / 2)|)`` (as 1 + exp(-|x|) =
+      2 / (1 + tanh(|x| / 2))), which reuses the tanh the gradient needs.
+
+    tanh is one cheap vectorised pass and exact at +-inf (alpha is exactly 0 or 1
+    in the limits). Its absolute error of one rounding unit is all a gradient, a
+    mean and a summed loss need; the exact log-space forms stay in ``em_terms``.
+
+    Parameters
+    ----------
+    scores : array of shape (n_samples, n_tags)
+    Y : array of shape (n_samples, n_tags)
+        Observed tags as booleans or 0/1 numbers.
+    pi, gamma : arrays of shape (n_tags,)
+    weights : array of shape (n_samples,)
+        Non-negative sample weights.
+
+    Returns
+    -------
+    sigma_minus_alpha : array of shape (n_samples, n_tags)
+        sigmoid(s) - P(z=1 | y, x), unweighted.
+    weighted_sums : tuple of three arrays of shape (n_tags,)
+        ``sum_i w_i alpha``, ``sum_i w_i y alpha`` and ``sum_i w_i y``.
+    weighted_loglik : 0-d array
+        ``sum_i w_i sum_t log P(y | x)``.
+    """
+    log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
+    observed = Y if Y.dtype == xp.bool else Y != 0
+    y = xp.astype(observed, scores.dtype)
+    half_sign = y - 0.5
+    half_s = scores * half_sign  # s^ / 2
+    # z^ / 2 = s^ / 2 + (log pi - log(1 - gamma) if y else log gamma - log(1 - pi)) / 2:
+    # both offsets are > -inf, and +inf exactly where the E-step is certain.
+    half_z = xp.where(observed, 0.5 * (log_pi - log_1m_gamma), 0.5 * (log_gamma - log_1m_pi))
+    half_z += half_s
+    w_y = weights @ y
+    w_total = xp.sum(weights)
+
+    # sum w log sigmoid(s^): min(s^, 0) = s^/2 - |s^/2| exactly (s is finite).
+    loglik = weights @ (half_s - xp.abs(half_s))
+    tanh_s = xp.tanh(half_s)
+    del half_s
+    loglik += weights @ xp.log1p(xp.abs(tanh_s))
+    # - sum w log sigmoid(z^): z^ may be +inf, so min(z^, 0) is taken directly.
+    loglik -= 2 * (weights @ _minimum_zero(half_z, xp))
+    tanh_z = xp.tanh(half_z)
+    del half_z
+    loglik -= weights @ xp.log1p(xp.abs(tanh_z))
+    # The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.
+    loglik += w_y * log_pi + (w_total - w_y) * log_gamma
+    # A log-probability is <= 0; rounding can leave a hair above 0 where it is 0.
+    loglik = xp.sum(_minimum_zero(loglik, xp))
+
+    # sum w alpha = sum w / 2 + w @ (h tanh_z), with h = y - 1/2.
+    tanh_z_observed = weights @ (tanh_z * y)
+    w_alpha = 0.5 * w_total + tanh_z_observed - 0.5 * (weights @ tanh_z)
+    w_y_alpha = 0.5 * (w_y + tanh_z_observed)
+    tanh_s -= tanh_z
+    tanh_s *= half_sign
+    return tanh_s, (w_alpha, w_y_alpha, w_y), loglik
+
+
 def posterior_and_loglik(scores, Y, pi, gamma, xp):
     """E-step posterior alpha = P(z=1 | y, x) and log P(y | x), elementwise."""
     _, alpha, loglik = em_terms(scores, Y, pi, gamma, xp)
@@ -202,10 +288,10 @@ def m_step(stats, xp, eps=NOISE_EPS):
     return xp.clip(pi, eps, 1.0), xp.clip(gamma, eps, 1.0)
 
 
-def gradient_residual(sigma, alpha, weights, n_samples, xp, scale=1.0):
+def gradient_residual(sigma_minus_alpha, weights, n_samples, xp, scale=1.0):
     """Per-example gradient factor scale * (sigma - alpha) * w_i / n of the expected
     complete-data negative log-likelihood; X.T @ residual is the weight gradient
-    (times ``scale``: the optimiser folds ``-lr`` in here, where it is cheap)."""
-    residual = sigma - alpha
-    residual *= (weights * (scale / n_samples))[:, None]
-    return residual
+    (times ``scale``: the optimiser folds ``-lr`` in here, where it is cheap).
+    Scales ``sigma_minus_alpha`` in place and returns it."""
+    sigma_minus_alpha *= (weights * (scale / n_samples))[:, None]
+    return sigma_minus_alpha

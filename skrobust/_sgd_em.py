@@ -25,8 +25,10 @@ class TrainingState:
 
     coef: object  # (n_tags, n_features)
     intercept: object  # (n_tags,)
-    velocity_coef: object  # None while momentum is 0: plain SGD keeps no velocity
-    velocity_intercept: object
+    # The weights before the last step (heavy-ball momentum's memory: the velocity is
+    # coef - previous_coef); None while momentum is 0, as plain SGD keeps no memory.
+    previous_coef: object
+    previous_intercept: object
     stats: tuple  # running (S_a, S_ya, S_y), each (n_tags,)
     pi: object  # (n_tags,)
     gamma: object  # (n_tags,)
@@ -42,8 +44,8 @@ class TrainingState:
             self,
             coef=dup(self.coef),
             intercept=dup(self.intercept),
-            velocity_coef=dup(self.velocity_coef),
-            velocity_intercept=dup(self.velocity_intercept),
+            previous_coef=dup(self.previous_coef),
+            previous_intercept=dup(self.previous_intercept),
             stats=tuple(dup(s) for s in self.stats),
             pi=dup(self.pi),
             gamma=dup(self.gamma),
@@ -91,8 +93,8 @@ def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype):
     return TrainingState(
         coef=zeros((n_tags, n_features)),
         intercept=zeros((n_tags,)),
-        velocity_coef=None,  # created by the first pass that uses momentum
-        velocity_intercept=None,
+        previous_coef=None,  # created by the first pass that uses momentum
+        previous_intercept=None,
         stats=tuple(_em.initial_statistics(pi0, gamma0)),
         pi=xp.clip(pi0, _em.NOISE_EPS, 1.0),
         gamma=xp.clip(gamma0, _em.NOISE_EPS, 1.0),
@@ -146,11 +148,12 @@ def train_pass(state, X, Y, weights, order, config, xp):
     """
     s = state.copy(xp)
     coef, intercept = s.coef, s.intercept
-    v_coef, v_intercept = s.velocity_coef, s.velocity_intercept
+    prev_coef, prev_intercept = s.previous_coef, s.previous_intercept
     if config.momentum == 0:
-        v_coef = v_intercept = None  # saves a weight-sized array (and its copy)
-    elif v_coef is None:
-        v_coef, v_intercept = xp.zeros_like(coef), xp.zeros_like(intercept)
+        prev_coef = prev_intercept = None  # saves a weight-sized array (and its copy)
+    elif prev_coef is None:  # no step yet: zero velocity
+        prev_coef = xp.asarray(coef, copy=True)
+        prev_intercept = xp.asarray(intercept, copy=True)
     stats, pi, gamma, n_updates = s.stats, s.pi, s.gamma, s.n_updates
     n_samples, n_tags = X.shape[0], Y.shape[1]
     total_loss = 0.0  # becomes a 0-d device array at the first minibatch
@@ -166,33 +169,36 @@ def train_pass(state, X, Y, weights, order, config, xp):
 
         scores = safe_sparse_dot(X_b, coef.T)
         scores += intercept
-        sigma, alpha, loglik = _em.em_terms(scores, Y_b, pi, gamma, xp)
-        del scores
-        total_loss = total_loss - xp.sum(w_b @ loglik) / n_tags
+        sigma_minus_alpha, sums, loglik = _em.step_terms(scores, Y_b, pi, gamma, w_b, xp)
+        del scores, Y_b
+        total_loss = total_loss - loglik / n_tags
 
         if config.learn_pi or config.learn_gamma:
             # A minibatch whose weights sum to 0 carries no information: its step
             # size is 0 (decided on the device, without a sync).
             w_sum = xp.sum(w_b)
             has_weight = w_sum > 0
-            safe_w = xp.where(has_weight, w_b, xp.ones_like(w_b))
-            batch_stats = _em.minibatch_statistics(alpha, Y_b, safe_w, xp)
+            safe_sum = xp.where(has_weight, w_sum, xp.ones_like(w_sum))
+            batch_stats = tuple(total / safe_sum for total in sums)
             eta = config.em_step * xp.astype(has_weight, coef.dtype)
             new_stats = _em.update_statistics(stats, batch_stats, eta)
-        del loglik, Y_b
 
         # Gradient of the expected complete-data NLL (mean over the minibatch),
-        # applied with momentum in place (one reused buffer on NumPy).
+        # applied with momentum in place (the new weights overwrite the previous
+        # ones, and the two swap; one reused buffer on NumPy).
         lr = _step_size(config, n_updates)
-        step = _em.gradient_residual(sigma, alpha, w_b, n_b, xp, scale=-lr)
-        del sigma, alpha
-        momentum_update(coef, v_coef, step, X_b, lr, config.momentum, config.alpha, xp, scratch)
-        if v_intercept is None:
+        step = _em.gradient_residual(sigma_minus_alpha, w_b, n_b, xp, scale=-lr)
+        del sigma_minus_alpha
+        coef, prev_coef = momentum_update(
+            coef, prev_coef, step, X_b, lr, config.momentum, config.alpha, xp, scratch
+        )
+        if prev_intercept is None:
             intercept += xp.sum(step, axis=0)
-        else:
-            v_intercept *= config.momentum
-            v_intercept += xp.sum(step, axis=0)
-            intercept += v_intercept
+        else:  # the same heavy-ball recurrence, without the L2 term
+            prev_intercept *= -config.momentum
+            prev_intercept += xp.sum(step, axis=0)
+            prev_intercept += (1 + config.momentum) * intercept
+            intercept, prev_intercept = prev_intercept, intercept
 
         if config.learn_pi or config.learn_gamma:
             stats = new_stats
@@ -207,8 +213,8 @@ def train_pass(state, X, Y, weights, order, config, xp):
         s,
         coef=coef,
         intercept=intercept,
-        velocity_coef=v_coef,
-        velocity_intercept=v_intercept,
+        previous_coef=prev_coef,
+        previous_intercept=prev_intercept,
         stats=stats,
         pi=pi,
         gamma=gamma,

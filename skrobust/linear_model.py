@@ -506,8 +506,8 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         return TrainingState(
             coef=self.coef_,
             intercept=self.intercept_,
-            velocity_coef=self._velocity_coef,
-            velocity_intercept=self._velocity_intercept,
+            previous_coef=self._previous_coef,
+            previous_intercept=self._previous_intercept,
             stats=self._em_statistics,
             pi=self.pi_,
             gamma=self.gamma_,
@@ -517,8 +517,8 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     def _set_state(self, state):
         self.coef_ = state.coef
         self.intercept_ = state.intercept
-        self._velocity_coef = state.velocity_coef
-        self._velocity_intercept = state.velocity_intercept
+        self._previous_coef = state.previous_coef
+        self._previous_intercept = state.previous_intercept
         self._em_statistics = state.stats
         self.pi_ = state.pi
         self.gamma_ = state.gamma

@@ -95,8 +95,8 @@ def test_gradient_of_observed_loss_matches_finite_differences(gamma_value):
         return _em.observed_nll(X @ W.T + b, Y, pi, gamma, xp).sum() / 40
 
     scores = X @ W.T + b
-    sigma, alpha, _ = _em.em_terms(scores, Y, pi, gamma, xp)
-    residual = _em.gradient_residual(sigma, alpha, w, 40, xp)
+    sigma_minus_alpha, _, _ = _em.step_terms(scores, Y, pi, gamma, w, xp)
+    residual = _em.gradient_residual(sigma_minus_alpha, w, 40, xp)
     grad_W, grad_b = residual.T @ X, residual.sum(axis=0)
 
     h = 1e-6
@@ -187,10 +187,14 @@ def test_extreme_scores_stay_finite(dtype):
             with np.errstate(over="raise", divide="raise", invalid="raise"):
                 sigma, alpha, loglik = _em.em_terms(s, y, pi, gamma, xp)
                 prob = _em.tag_probability(s, pi, gamma, xp)
-                residual = _em.gradient_residual(sigma, alpha, np.ones(1, dtype), 1, xp)
+                residual, sums, step_loglik = _em.step_terms(s, y, pi, gamma, np.ones(1, dtype), xp)
             np.testing.assert_allclose(sigma, expit(s), rtol=1e-6, atol=0)
-            for a in (sigma, alpha, loglik, prob, residual):
+            for a in (sigma, alpha, loglik, prob, residual, *sums, step_loglik):
                 assert np.all(np.isfinite(a)) and a.dtype == dtype
+            np.testing.assert_allclose(residual, sigma - alpha, rtol=0, atol=1e-6)
+            # Terms of size |s| cancel in the sum: its rounding is relative to them.
+            scale = 1 + np.abs(s).sum() + np.abs(loglik).sum()
+            assert abs(step_loglik - loglik.sum()) <= 16 * np.finfo(dtype).eps * scale
             assert np.all((alpha >= 0) & (alpha <= 1))
             assert np.all((prob >= 0) & (prob <= 1))
             assert np.all(loglik <= 0)
@@ -220,3 +224,36 @@ def test_posterior_properties(data, n, t, dtype):
     alpha_on = _em.posterior(s, np.ones_like(y), pi, gamma, xp)
     alpha_off = _em.posterior(s, np.zeros_like(y), pi, gamma, xp)
     assert np.all((alpha_on >= alpha_off)[:, informative])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 30),
+    t=st.integers(1, 6),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_step_terms_agree_with_em_terms(data, n, t, dtype):
+    """The training step's fused quantities are em_terms' gradient factors, weighted
+    statistics and summed log-likelihood, at any scores, labels and noise rates
+    (including pi = 1 and gamma = 1, where the offsets are infinite)."""
+    s = data.draw(hnp.arrays(dtype, (n, t), elements=st.floats(-1e4, 1e4, width=32)))
+    y = data.draw(hnp.arrays(np.bool_, (n, t)))
+    rate = st.one_of(st.just(1.0), st.floats(float(np.float32(_em.NOISE_EPS)), 1.0, width=32))
+    pi = data.draw(hnp.arrays(dtype, (t,), elements=rate))
+    gamma = data.draw(hnp.arrays(dtype, (t,), elements=rate))
+    w = data.draw(hnp.arrays(dtype, (n,), elements=st.floats(0, 3, width=32)))
+    sigma, alpha, loglik = _em.em_terms(s, y, pi, gamma, xp)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        residual, (w_a, w_ya, w_y), total = _em.step_terms(s, y, pi, gamma, w, xp)
+    eps = np.finfo(dtype).eps
+    assert residual.dtype == dtype and total.dtype == dtype
+    np.testing.assert_allclose(residual, sigma - alpha, rtol=0, atol=8 * eps)
+    tol = 8 * eps * (1 + w.sum())
+    np.testing.assert_allclose(w_a, w @ alpha, rtol=0, atol=tol)
+    np.testing.assert_allclose(w_ya, w @ (alpha * y), rtol=0, atol=tol)
+    np.testing.assert_allclose(w_y, w @ y, rtol=0, atol=tol)
+    # Sums of |scores| up to 30 * 1e4 cancel in the log-space form: relative to them.
+    scale = 1 + w @ (np.abs(s) + np.abs(loglik)).sum(axis=1)
+    assert abs(total - w @ loglik.sum(axis=1)) <= 16 * eps * scale
+    assert total <= 0

@@ -1,0 +1,68 @@
+"""The in-place weight update (skrobust._kernels) against heavy-ball momentum as
+usually written, with a velocity."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skrobust._kernels import momentum_update
+
+
+def velocity_form(coef, velocity, step, X, lr, momentum, alpha):
+    velocity = momentum * velocity + step.T @ X - lr * alpha * coef
+    return coef + velocity, velocity
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("alpha", [0.0, 1e-2])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_matches_velocity_form_over_several_steps(momentum, alpha, sparse):
+    rng = np.random.default_rng(0)
+    coef = rng.normal(size=(3, 5))
+    ref_coef, ref_velocity = coef.copy(), np.zeros_like(coef)
+    previous = None if momentum == 0 else coef.copy()
+    scratch = {}
+    for lr in (0.1, 0.1, 0.02, 0.5):  # the rate may change between steps
+        X = rng.normal(size=(4, 5))
+        step = rng.normal(size=(4, 3))
+        ref_coef, ref_velocity = velocity_form(
+            ref_coef, ref_velocity, step, X, lr, momentum, alpha
+        )
+        X_in = sp.csr_array(X) if sparse else X
+        coef, previous = momentum_update(
+            coef, previous, step, X_in, lr, momentum, alpha, np, scratch
+        )
+        np.testing.assert_allclose(coef, ref_coef, rtol=1e-12, atol=1e-12)
+        if momentum:
+            np.testing.assert_allclose(coef - previous, ref_velocity, atol=1e-12)
+        else:
+            assert previous is None
+
+
+def test_swaps_buffers_instead_of_allocating_weights():
+    """With momentum the new weights go into the previous weights' buffer."""
+    rng = np.random.default_rng(1)
+    coef = rng.normal(size=(3, 5)).astype(np.float32)
+    previous = coef.copy()
+    step = rng.normal(size=(4, 3)).astype(np.float32)
+    X = rng.normal(size=(4, 5)).astype(np.float32)
+    new, old = momentum_update(coef, previous, step, X, 0.1, 0.9, 1e-3, np, {})
+    assert new is previous and old is coef
+    assert new.dtype == np.float32
+
+
+def test_generic_path_matches_numpy_path():
+    torch = pytest.importorskip("torch")
+    from sklearn.externals.array_api_compat import torch as xp_torch
+
+    rng = np.random.default_rng(2)
+    coef = rng.normal(size=(3, 5))
+    previous = coef + 0.1
+    step = rng.normal(size=(4, 3))
+    X = rng.normal(size=(4, 5))
+    expected, _ = momentum_update(coef.copy(), previous.copy(), step, X, 0.1, 0.9, 1e-2, np, {})
+    got, _ = momentum_update(
+        torch.asarray(coef), torch.asarray(previous), torch.asarray(step), torch.asarray(X),
+        0.1, 0.9, 1e-2, xp_torch, {},
+    )
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
