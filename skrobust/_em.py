@@ -126,7 +126,7 @@ def _minimum_zero(x, xp):
     return xp.minimum(x, xp.zeros((), dtype=x.dtype, device=x.device))
 
 
-def step_terms(scores, Y, pi, gamma, weights, xp):
+def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
     """Everything one stochastic-EM minibatch step needs, in few elementwise passes.
 
     The same quantities as :func:`em_terms`, reduced to what training uses: the
@@ -160,6 +160,9 @@ def step_terms(scores, Y, pi, gamma, weights, xp):
     pi, gamma : arrays of shape (n_tags,)
     weights : array of shape (n_samples,)
         Non-negative sample weights.
+    overwrite_scores : bool, default=False
+        Use ``scores`` as work space (saves one (n_samples, n_tags) array when the
+        caller holds no other reference to it).
 
     Returns
     -------
@@ -172,18 +175,30 @@ def step_terms(scores, Y, pi, gamma, weights, xp):
     """
     log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
     observed = Y if Y.dtype == xp.bool else Y != 0
-    y = xp.astype(observed, scores.dtype)
-    half_sign = y - 0.5
-    half_s = scores * half_sign  # s^ / 2
+    # At most five (n_samples, n_tags) arrays are alive at once: each is dropped
+    # (or updated in place) as soon as it has served, since at thousands of tags a
+    # few of them weigh as much as a chunk of data.
+    half_sign = xp.astype(observed, scores.dtype)  # y for now
+    w_y = weights @ half_sign
+    w_total = xp.sum(weights)
+    half_sign -= 0.5
+    if overwrite_scores:
+        half_s = scores
+        half_s *= half_sign  # s^ / 2
+    else:
+        half_s = scores * half_sign
+    del scores
     # z^ / 2 = s^ / 2 + (log pi - log(1 - gamma) if y else log gamma - log(1 - pi)) / 2:
     # both offsets are > -inf, and +inf exactly where the E-step is certain.
     half_z = xp.where(observed, 0.5 * (log_pi - log_1m_gamma), 0.5 * (log_gamma - log_1m_pi))
+    del observed
     half_z += half_s
-    w_y = weights @ y
-    w_total = xp.sum(weights)
 
-    # sum w log sigmoid(s^): min(s^, 0) = s^/2 - |s^/2| exactly (s is finite).
-    loglik = weights @ (half_s - xp.abs(half_s))
+    # sum w log sigmoid(s^), where min(s^, 0) = s^/2 - |s^/2| exactly (s is finite).
+    work = xp.abs(half_s)
+    work -= half_s
+    loglik = -(weights @ work)
+    del work
     tanh_s = xp.tanh(half_s)
     del half_s
     loglik += weights @ xp.log1p(xp.abs(tanh_s))
@@ -192,15 +207,15 @@ def step_terms(scores, Y, pi, gamma, weights, xp):
     tanh_z = xp.tanh(half_z)
     del half_z
     loglik -= weights @ xp.log1p(xp.abs(tanh_z))
-    # The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.
+    # (The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.)
     loglik += w_y * log_pi + (w_total - w_y) * log_gamma
     # A log-probability is <= 0; rounding can leave a hair above 0 where it is 0.
     loglik = xp.sum(_minimum_zero(loglik, xp))
 
-    # sum w alpha = sum w / 2 + w @ (h tanh_z), with h = y - 1/2.
-    tanh_z_observed = weights @ (tanh_z * y)
-    w_alpha = 0.5 * w_total + tanh_z_observed - 0.5 * (weights @ tanh_z)
-    w_y_alpha = 0.5 * (w_y + tanh_z_observed)
+    # alpha = 1/2 + h tanh_z, and y = h + 1/2.
+    h_tanh_z = weights @ (tanh_z * half_sign)
+    w_alpha = 0.5 * w_total + h_tanh_z
+    w_y_alpha = 0.5 * (w_y + h_tanh_z + 0.5 * (weights @ tanh_z))
     tanh_s -= tanh_z
     tanh_s *= half_sign
     return tanh_s, (w_alpha, w_y_alpha, w_y), loglik

@@ -18,9 +18,12 @@ with NumPy (there is no fused multiply-add ufunc); this form costs 10 and the sa
 memory (two weight-sized arrays), which at 1,000 tags saves about 0.7 ms of a 45 ms
 step. Both forms keep the rounding error of a step at a few units of |W|.
 
-With NumPy and dense X the product is written with ``out=`` into a reused buffer;
-other namespaces and sparse X take the generic path, with the same operations in
-the same order (so the same numbers to rounding).
+The update runs over blocks of rows (tags): the product for a block lands in a
+block-sized buffer, so a step needs no third weight-sized array (it would be a
+quarter of the memory a streamed fit holds), and each block's passes run while it
+is in cache. With NumPy and dense X the block buffer is reused across steps and the
+product is written with ``out=``; other namespaces and sparse X take the generic
+path, with the same operations in the same order (so the same numbers to rounding).
 
 Only NumPy's own BLAS is used: SciPy bundles a second OpenBLAS, and alternating
 between the two makes each one's idle threads spin against the other's (measured:
@@ -32,21 +35,20 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 
+# A block of rows holds at least this many bytes (fewer blocks, fewer small matrix
+# products) and at least an eighth of the rows (at most 8 blocks per step); measured
+# at 1,000 and 5,400 tags x 4,096 features, 4 MiB blocks are as fast as one block.
+_BLOCK_BYTES = 4 * 2**20
+_MAX_BLOCKS = 8
+
+
+def _row_blocks(n_rows, n_cols, itemsize):
+    rows = max(-(-n_rows // _MAX_BLOCKS), _BLOCK_BYTES // max(n_cols * itemsize, 1), 1)
+    return [(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
+
+
 def _numpy_dense(*arrays):
     return all(a is None or isinstance(a, np.ndarray) for a in arrays)
-
-
-def _add_data_term(target, step, X_b, fast, scratch):
-    """target += step.T @ X_b (into a reused buffer on NumPy with dense X)."""
-    if not fast:
-        target += safe_sparse_dot(step.T, X_b)
-        return
-    buffer = scratch.get("buffer")
-    if buffer is None or buffer.shape != target.shape or buffer.dtype != target.dtype:
-        buffer = scratch["buffer"] = np.empty_like(target)
-    np.matmul(step.T, X_b, out=buffer)
-    target += buffer
-    return buffer
 
 
 def momentum_update(coef, previous, step, X_b, lr, momentum, alpha, xp, scratch):
@@ -67,7 +69,7 @@ def momentum_update(coef, previous, step, X_b, lr, momentum, alpha, xp, scratch)
         Step size, momentum coefficient and L2 strength.
     xp : namespace
     scratch : dict
-        Holds a reusable weight-sized buffer across the steps of one pass.
+        Holds a reusable block buffer across the steps of one pass.
 
     Returns
     -------
@@ -75,18 +77,39 @@ def momentum_update(coef, previous, step, X_b, lr, momentum, alpha, xp, scratch)
         The new weights and the weights before this step. Both arrays are the ones
         passed in, swapped when momentum is used: the inputs are overwritten.
     """
-    fast = _numpy_dense(coef, previous, step, X_b) and not sp.issparse(X_b)
     decay = lr * alpha
-    if previous is None:
-        if decay:
-            coef *= 1 - decay
-        _add_data_term(coef, step, X_b, fast, scratch)
-        return coef, None
-    previous *= -momentum
-    buffer = _add_data_term(previous, step, X_b, fast, scratch)
+    if previous is None:  # W_next = (1 - lr alpha) W + step.T @ X_b, over W
+        target, target_scale, other, other_scale = coef, 1 - decay, None, 0.0
+    else:  # W_next = -m W_prev + step.T @ X_b + (1 + m - lr alpha) W, over W_prev
+        target, target_scale, other, other_scale = previous, -momentum, coef, 1 + momentum - decay
+    fast = _numpy_dense(coef, previous, step, X_b) and not sp.issparse(X_b)
+    blocks = _row_blocks(coef.shape[0], coef.shape[1], xp.finfo(coef.dtype).bits // 8)
     if fast:
-        np.multiply(coef, 1 + momentum - decay, out=buffer)
-        previous += buffer
-    else:
-        previous += (1 + momentum - decay) * coef
+        rows = blocks[0][1]
+        buffer = scratch.get("buffer")
+        if buffer is None or buffer.shape != (rows, coef.shape[1]) or buffer.dtype != coef.dtype:
+            buffer = scratch["buffer"] = np.empty((rows, coef.shape[1]), dtype=coef.dtype)
+    for start, stop in blocks:
+        if fast:
+            block, work = target[start:stop], buffer[: stop - start]
+            if target_scale != 1:
+                block *= target_scale
+            np.matmul(step[:, start:stop].T, X_b, out=work)
+            block += work
+            if other is not None:
+                np.multiply(other[start:stop], other_scale, out=work)
+                block += work
+            continue
+        # Generic: computed out of place and assigned, since whether a slice is a
+        # view is up to each namespace.
+        block = safe_sparse_dot(step[:, start:stop].T, X_b)
+        if target_scale != 1:
+            block += target_scale * target[start:stop, :]
+        else:
+            block += target[start:stop, :]
+        if other is not None:
+            block += other_scale * other[start:stop, :]
+        target[start:stop, :] = block
+    if previous is None:
+        return coef, None
     return previous, coef

@@ -120,6 +120,12 @@ def _dense(A):
     return A.toarray() if sp.issparse(A) else A
 
 
+def _scores(X_b, coef, intercept):
+    scores = safe_sparse_dot(X_b, coef.T)
+    scores += intercept
+    return scores
+
+
 def train_pass(state, X, Y, weights, order, config, xp):
     """One pass of stochastic EM over ``X`` in minibatches, on a copy of ``state``.
 
@@ -167,10 +173,11 @@ def train_pass(state, X, Y, weights, order, config, xp):
         w_b = _rows(weights, index, xp)
         n_b = stop - start
 
-        scores = safe_sparse_dot(X_b, coef.T)
-        scores += intercept
-        sigma_minus_alpha, sums, loglik = _em.step_terms(scores, Y_b, pi, gamma, w_b, xp)
-        del scores, Y_b
+        # The scores go straight into the E-step, which reuses their memory.
+        sigma_minus_alpha, sums, loglik = _em.step_terms(
+            _scores(X_b, coef, intercept), Y_b, pi, gamma, w_b, xp, overwrite_scores=True
+        )
+        del Y_b
         total_loss = total_loss - loglik / n_tags
 
         if config.learn_pi or config.learn_gamma:

@@ -246,6 +246,9 @@ def test_step_terms_agree_with_em_terms(data, n, t, dtype):
     sigma, alpha, loglik = _em.em_terms(s, y, pi, gamma, xp)
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         residual, (w_a, w_ya, w_y), total = _em.step_terms(s, y, pi, gamma, w, xp)
+    in_place = _em.step_terms(s.copy(), y, pi, gamma, w, xp, overwrite_scores=True)
+    np.testing.assert_array_equal(in_place[0], residual)
+    np.testing.assert_array_equal(in_place[2], total)
     eps = np.finfo(dtype).eps
     assert residual.dtype == dtype and total.dtype == dtype
     np.testing.assert_allclose(residual, sigma - alpha, rtol=0, atol=8 * eps)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from skrobust import _kernels
 from skrobust._kernels import momentum_update
 
 
@@ -16,7 +17,12 @@ def velocity_form(coef, velocity, step, X, lr, momentum, alpha):
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("alpha", [0.0, 1e-2])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_matches_velocity_form_over_several_steps(momentum, alpha, sparse):
+@pytest.mark.parametrize("one_row_blocks", [False, True])
+def test_matches_velocity_form_over_several_steps(
+    momentum, alpha, sparse, one_row_blocks, monkeypatch
+):
+    if one_row_blocks:  # the update then runs block by block (3 blocks of 1 tag)
+        monkeypatch.setattr(_kernels, "_BLOCK_BYTES", 1)
     rng = np.random.default_rng(0)
     coef = rng.normal(size=(3, 5))
     ref_coef, ref_velocity = coef.copy(), np.zeros_like(coef)
@@ -51,7 +57,18 @@ def test_swaps_buffers_instead_of_allocating_weights():
     assert new.dtype == np.float32
 
 
-def test_generic_path_matches_numpy_path():
+def test_row_blocks_cover_every_row_once():
+    for n_rows in (1, 7, 81, 1000, 5400):
+        blocks = _kernels._row_blocks(n_rows, 4096, 4)
+        assert blocks[0][0] == 0 and blocks[-1][1] == n_rows
+        assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
+        assert len(blocks) <= 8
+
+
+@pytest.mark.parametrize("one_row_blocks", [False, True])
+def test_generic_path_matches_numpy_path(one_row_blocks, monkeypatch):
+    if one_row_blocks:
+        monkeypatch.setattr(_kernels, "_BLOCK_BYTES", 1)
     torch = pytest.importorskip("torch")
     from sklearn.externals.array_api_compat import torch as xp_torch
 
