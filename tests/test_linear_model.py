@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.base import clone
 from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import GridSearchCV
@@ -255,6 +255,45 @@ def test_failed_chunk_leaves_model_unchanged(tagged):
         with pytest.raises(ValueError, match=message):
             model.partial_fit(Xc, Yc)
         assert pickle.dumps(model) == before
+
+
+def test_failed_first_chunk_leaves_model_unfitted(tagged):
+    X, Y, _ = tagged
+    X_nan = X[:500].copy()
+    X_nan[3, 1] = np.nan
+    for Xc, message in [(X_nan, "NaN"), (X[:500] * 1e200, "diverged")]:
+        model = RobustLogisticRegression(batch_size=100)
+        with pytest.raises(ValueError, match=message):
+            model.partial_fit(Xc, Y[:500])
+        assert vars(model) == vars(RobustLogisticRegression(batch_size=100))
+        with pytest.raises(NotFittedError):
+            model.predict(X)
+
+
+def test_failed_fit_leaves_model_unchanged(tagged):
+    X, Y, _ = tagged
+    for warm_start in (False, True):
+        model = quiet_fit(RobustLogisticRegression(max_iter=3, warm_start=warm_start), X, Y)
+        before = pickle.dumps(model)
+        with pytest.raises(ValueError, match="diverged"):
+            model.fit(X * 1e200, Y)
+        assert pickle.dumps(model) == before
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_features_anywhere_are_reported(tagged, sparse, bad):
+    """X is not scanned before training: a bad value in any row, with any weight,
+    must still reach the weights and give the usual error."""
+    X, Y, _ = tagged
+    for row in (0, 499):
+        X_bad = X[:500].copy()
+        X_bad[row, 4] = bad
+        weights = np.ones(500)
+        weights[row] = 0.0
+        X_in = sp.csr_array(X_bad) if sparse else X_bad
+        with pytest.raises(ValueError, match="NaN|infinity"):
+            RobustLogisticRegression(max_iter=2).fit(X_in, Y[:500], sample_weight=weights)
 
 
 # -------------------------------------------------------------------- inputs & outputs
