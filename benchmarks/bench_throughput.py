@@ -11,6 +11,7 @@ side in one run (medians):
   (one sklearn estimator per tag), the obvious sklearn route.
 
 Usage: python benchmarks/bench_throughput.py [--tags 81 1000 5400] [--repeats 5]
+       [--output throughput]
 """
 
 import argparse
@@ -77,10 +78,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sgd-max-tags", type=int, default=1000,
                         help="skip the (slow) sklearn baseline above this many tags")
+    parser.add_argument("--output", default="throughput",
+                        help="results/<output>.json (e.g. one file per BLAS setting)")
     args = parser.parse_args()
     rows = [measure(t, repeats=args.repeats, sgd_max_tags=args.sgd_max_tags) for t in args.tags]
     print_table(rows, list(rows[0]))
-    save("throughput", {"n": 500, "d": 4096, "dtype": "float32", "rows": rows})
+    save(args.output, {"n": 500, "d": 4096, "dtype": "float32", "rows": rows})
 
 
 if __name__ == "__main__":

@@ -37,9 +37,22 @@ def _log1p_exp_neg_abs(x, xp):
     return xp.log1p(xp.exp(-xp.abs(x)))
 
 
+def _minimum_zero(x, xp):
+    """min(x, 0) as one elementwise pass (a 0-d zero broadcasts in every namespace;
+    array_api_compat's generic ``clip`` makes several)."""
+    return xp.minimum(x, xp.zeros((), dtype=x.dtype, device=x.device))
+
+
+def _clip(x, low, high, xp):
+    """x clipped into [low, high], in two elementwise passes (see _minimum_zero)."""
+    low = xp.asarray(low, dtype=x.dtype, device=x.device)
+    high = xp.asarray(high, dtype=x.dtype, device=x.device)
+    return xp.minimum(xp.maximum(x, low), high)
+
+
 def log_sigmoid(s, xp):
     """log(1 / (1 + exp(-s))), exact for any finite ``s`` (no overflow, no -inf)."""
-    return xp.clip(s, max=0.0) - _log1p_exp_neg_abs(s, xp)
+    return _minimum_zero(s, xp) - _log1p_exp_neg_abs(s, xp)
 
 
 def sigmoid(s, xp):
@@ -113,17 +126,11 @@ def em_terms(scores, Y, pi, gamma, xp):
     log1p_e_z = _log1p_exp_neg_abs(z, xp)
     loglik += log1p_e_z
     # alpha = sigmoid(z) = exp(log_sigmoid(z)), reusing log1p(exp(-|z|)).
-    alpha = xp.clip(z, max=0.0)
+    alpha = _minimum_zero(z, xp)
     alpha -= log1p_e_z
     alpha = xp.exp(alpha)
     # A log-probability is <= 0; rounding can leave +1e-35 where it is exactly 0.
-    return sigma, alpha, xp.clip(loglik, max=0.0)
-
-
-def _minimum_zero(x, xp):
-    """min(x, 0) as one elementwise pass (a 0-d zero broadcasts in every namespace;
-    array_api_compat's generic ``clip`` makes several)."""
-    return xp.minimum(x, xp.zeros((), dtype=x.dtype, device=x.device))
+    return sigma, alpha, _minimum_zero(loglik, xp)
 
 
 def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
@@ -300,7 +307,7 @@ def m_step(stats, xp, eps=NOISE_EPS):
     gamma = xp.where(
         gamma_den > 0, (1 - s_y - s_a + s_ya) / xp.where(gamma_den > 0, gamma_den, ones), ones
     )
-    return xp.clip(pi, eps, 1.0), xp.clip(gamma, eps, 1.0)
+    return _clip(pi, eps, 1.0, xp), _clip(gamma, eps, 1.0, xp)
 
 
 def gradient_residual(sigma_minus_alpha, weights, n_samples, xp, scale=1.0):
