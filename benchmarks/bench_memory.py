@@ -5,8 +5,9 @@ features and int8 tags are generated one at a time and fed to partial_fit, as a
 stream from disk would be. Reported: the peak resident set size above the process's
 baseline (after imports, before the first chunk), against the goal
 ``4 * W + 2 * chunk`` where W is the weight matrix and a chunk is X plus Y, with
-the default momentum (0.9) and without it (momentum keeps a velocity the size of W,
-and an atomic pass keeps a copy of both until it succeeds).
+the default momentum (0.9) and without it (momentum keeps the previous weights, a
+second W, and an atomic pass keeps a copy of both until it succeeds: 4 W; the rest is
+the chunk and the minibatch's (batch_size x tags) work arrays, at most five of them).
 
 Usage: python benchmarks/bench_memory.py [--tags 1000 5400] [--chunk-rows 2000 10000]
 """

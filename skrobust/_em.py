@@ -8,20 +8,13 @@ Notation (per tag t, per example i): score ``s = w_t . x_i + b_t``,
 ``1 - gamma = P(y=1 | z=0)``. Arrays of scores and tags are (n_samples, n_tags);
 ``pi`` and ``gamma`` are (n_tags,).
 
-The E-step and the observed-data likelihood share one log-space computation: with
-``a = log P(y | z=1) + log sigma`` and ``c = log P(y | z=0) + log(1 - sigma)``,
-
-* ``log P(y | x) = logaddexp(a, c)``          (the observed-data likelihood),
-* ``alpha = P(z=1 | y, x) = sigmoid(a - c)``    (the E-step),
-
-and ``a - c = s + log P(y | z=1) - log P(y | z=0)`` is the score plus a per-tag
-offset. Working in logs keeps both exact for scores far outside float range of exp
-(|s| up to 1e4 and beyond) and gives the limits exactly: pi = 1 with y = 0 gives
-alpha = 0 (offset -inf), gamma = 1 with y = 1 gives alpha = 1 (offset +inf).
-Everything is written with exp(-|x|), which never overflows, and log1p(exp(-|z|))
-serves both the likelihood and alpha. This elementwise work runs on every minibatch
-beside the two matrix products and is a visible share of the step, so the sigmoids
-are exp(log sigmoid): two fewer passes than the two-branch ``where`` form.
+Training (``step_terms``) needs, per minibatch, the gradient factors sigma - alpha,
+the EM statistics and the summed observed log-likelihood; it computes them in
+sign-flipped coordinates with tanh, which stay finite for any score and give the
+limits exactly (pi = 1 with y = 0 gives alpha = 0, gamma = 1 with y = 1 gives
+alpha = 1). Prediction uses ``log_sigmoid``/``sigmoid`` and ``tag_probability``,
+written with exp(-|x|), which never overflows. The full elementwise E-step and
+likelihood, which these are tested against, are in ``tests/_em_reference.py``.
 """
 
 import math
@@ -82,71 +75,21 @@ def noise_log_terms(pi, gamma, xp):
     )
 
 
-def em_terms(scores, Y, pi, gamma, xp):
-    """sigma, E-step posterior and observed-data log-likelihood, elementwise.
-
-    Parameters
-    ----------
-    scores : array of shape (n_samples, n_tags)
-        Linear scores ``s``.
-    Y : array of shape (n_samples, n_tags)
-        Observed tags as booleans (or 0/1 numbers).
-    pi, gamma : arrays of shape (n_tags,)
-        Noise parameters, pi in (0, 1] and gamma in (0, 1].
-
-    Returns
-    -------
-    sigma : array of shape (n_samples, n_tags)
-        P(z=1 | x) = sigmoid(s).
-    alpha : array of shape (n_samples, n_tags)
-        P(z=1 | y, x).
-    loglik : array of shape (n_samples, n_tags)
-        log P(y | x) under the noise model (always <= 0, never NaN).
-    """
-    log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
-    observed = Y if Y.dtype == xp.bool else Y != 0
-    # Written to hold few (n_samples, n_tags) arrays at once: each temporary is
-    # updated in place or dropped as soon as it is used (at thousands of tags a
-    # dozen live temporaries would weigh as much as the weight matrix).
-    log_sig = log_sigmoid(scores, xp)
-    sigma = xp.exp(log_sig)
-    # a - c = s + offset, with the per-tag offset of the observed value of y.
-    z = xp.where(observed, log_pi - log_1m_gamma, log_1m_pi - log_gamma)
-    z += scores
-    # logaddexp(a, c) = max(a, c) + log1p(exp(-|a - c|)); the larger of a and c is a
-    # where z >= 0 (always finite there: a is -inf only when z is -inf) and c below.
-    a = xp.where(observed, log_pi, log_1m_pi)
-    a += log_sig
-    c = xp.where(observed, log_1m_gamma, log_gamma)
-    c += log_sig
-    c -= scores
-    del log_sig
-    loglik = xp.where(z >= 0, a, c)
-    del a, c
-    log1p_e_z = _log1p_exp_neg_abs(z, xp)
-    loglik += log1p_e_z
-    # alpha = sigmoid(z) = exp(log_sigmoid(z)), reusing log1p(exp(-|z|)).
-    alpha = _minimum_zero(z, xp)
-    alpha -= log1p_e_z
-    alpha = xp.exp(alpha)
-    # A log-probability is <= 0; rounding can leave +1e-35 where it is exactly 0.
-    return sigma, alpha, _minimum_zero(loglik, xp)
-
-
 def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
     """Everything one stochastic-EM minibatch step needs, in few elementwise passes.
 
-    The same quantities as :func:`em_terms`, reduced to what training uses: the
-    per-example gradient factors, the minibatch's EM statistics and its summed
-    log-likelihood. ``em_terms`` returns three full (n_samples, n_tags) arrays
-    built from about 25 passes; here every sum is a matrix-vector product and the
-    elementwise work is 17 passes, most of them cheap (measured at 500 x 1,000
-    float32: 3.5 ms against 7.8 ms inside a step, the largest cost after the two
-    matrix products).
+    The quantities of the full elementwise E-step and likelihood (the reference in
+    ``tests/_em_reference.py``, which returns three (n_samples, n_tags) arrays built
+    from about 25 passes), reduced to what training uses: the per-example gradient
+    factors, the minibatch's EM statistics and its summed log-likelihood. Here every
+    sum is a matrix-vector product and the elementwise work is 17 passes, most of
+    them cheap (measured at 500 x 1,000 float32 inside a step: 3 ms against 7.8 ms,
+    the largest cost after the two matrix products).
 
     Sign-flipped coordinates keep every term finite: with ``h = y - 1/2`` (so
-    ``2h`` is the sign +-1), ``s^ = 2 h s`` and ``z^ = 2 h z`` (z the posterior
-    log-odds of :func:`em_terms`, so z^ is never -inf),
+    ``2h`` is the sign +-1), ``s^ = 2 h s`` and ``z^ = 2 h z``, where
+    ``z = s + log P(y | z=1) - log P(y | z=0)`` is the posterior log-odds (z^ is
+    never -inf),
 
     * ``sigma - alpha = h * (tanh(s^ / 2) - tanh(z^ / 2))``,
     * ``alpha = 1/2 + h * tanh(z^ / 2)``,
@@ -157,7 +100,7 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
 
     tanh is one cheap vectorised pass and exact at +-inf (alpha is exactly 0 or 1
     in the limits). Its absolute error of one rounding unit is all a gradient, a
-    mean and a summed loss need; the exact log-space forms stay in ``em_terms``.
+    mean and a summed loss need; the exact elementwise forms are the reference's.
 
     Parameters
     ----------
@@ -228,51 +171,11 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
     return tanh_s, (w_alpha, w_y_alpha, w_y), loglik
 
 
-def posterior_and_loglik(scores, Y, pi, gamma, xp):
-    """E-step posterior alpha = P(z=1 | y, x) and log P(y | x), elementwise."""
-    _, alpha, loglik = em_terms(scores, Y, pi, gamma, xp)
-    return alpha, loglik
-
-
-def posterior(scores, Y, pi, gamma, xp):
-    """E-step: alpha = P(z=1 | y, x), shape (n_samples, n_tags)."""
-    return posterior_and_loglik(scores, Y, pi, gamma, xp)[0]
-
-
-def observed_nll(scores, Y, pi, gamma, xp):
-    """Observed-data negative log-likelihood -log P(y | x), elementwise."""
-    return -posterior_and_loglik(scores, Y, pi, gamma, xp)[1]
-
-
 def tag_probability(scores, pi, gamma, xp):
     """P(y=1 | x) = pi * sigma + (1 - gamma) * (1 - sigma): the paper's eq. 5."""
     log_pi, _, log_1m_gamma, _ = noise_log_terms(pi, gamma, xp)
     log_sig = log_sigmoid(scores, xp)
     return xp.exp(xp.logaddexp(log_pi + log_sig, log_1m_gamma + (log_sig - scores)))
-
-
-def minibatch_statistics(alpha, Y, weights, xp):
-    """Weighted minibatch means of alpha, y * alpha and y, per tag.
-
-    Parameters
-    ----------
-    alpha, Y : arrays of shape (n_samples, n_tags)
-        Posterior and observed tags (booleans or 0/1 numbers).
-    weights : array of shape (n_samples,)
-        Non-negative sample weights summing to a positive number.
-
-    Returns
-    -------
-    mean_a, mean_ya, mean_y : arrays of shape (n_tags,)
-    """
-    w = weights / xp.sum(weights)
-    Y = xp.astype(Y, alpha.dtype)
-    weighted_alpha = alpha * w[:, None]
-    return (
-        xp.sum(weighted_alpha, axis=0),
-        xp.sum(weighted_alpha * Y, axis=0),
-        w @ Y,
-    )
 
 
 def update_statistics(stats, batch_stats, eta):

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust import _em
-from skrobust._kernels import momentum_update
+from skrobust._kernels import momentum_update, row_blocks
 
 
 @dataclass(frozen=True)
@@ -120,10 +120,39 @@ def _dense(A):
     return A.toarray() if sp.issparse(A) else A
 
 
-def _scores(X_b, coef, intercept):
+# The E-step's row blocks in host memory: its five work arrays then fit in a core's
+# cache (measured at 5,400 tags x 4,096 features, a step took 215 ms against 218 ms
+# with 4 MiB blocks and 235 ms in one block; at 1,000 tags all three took 41 ms).
+_E_STEP_BLOCK_BYTES = 2**20
+
+
+def _e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp):
+    """Scores of a minibatch and their E-step: (sigma - alpha, weighted sums, loglik).
+
+    The scores array is the E-step's work space and becomes sigma - alpha. The
+    E-step holds up to five more (rows x tags) arrays, so in host memory it takes
+    the minibatch in blocks of rows: at thousands of tags they then stay small
+    beside a chunk of data (and in cache).
+    """
     scores = safe_sparse_dot(X_b, coef.T)
     scores += intercept
-    return scores
+    n_rows, n_tags = scores.shape
+    row_bytes = n_tags * (xp.finfo(scores.dtype).bits // 8)
+    blocks = row_blocks(n_rows, row_bytes, xp, _E_STEP_BLOCK_BYTES)
+    if len(blocks) == 1:
+        return _em.step_terms(scores, Y_b, pi, gamma, w_b, xp, overwrite_scores=True)
+    sums = loglik = None
+    for rows in blocks:
+        residual, block_sums, block_loglik = _em.step_terms(
+            scores[rows, :], Y_b[rows, :], pi, gamma, w_b[rows], xp, overwrite_scores=True
+        )
+        scores[rows, :] = residual
+        if sums is None:
+            sums, loglik = block_sums, block_loglik
+        else:
+            sums = tuple(a + b for a, b in zip(sums, block_sums))
+            loglik = loglik + block_loglik
+    return scores, sums, loglik
 
 
 def train_pass(state, X, Y, weights, order, config, xp):
@@ -173,10 +202,7 @@ def train_pass(state, X, Y, weights, order, config, xp):
         w_b = _rows(weights, index, xp)
         n_b = stop - start
 
-        # The scores go straight into the E-step, which reuses their memory.
-        sigma_minus_alpha, sums, loglik = _em.step_terms(
-            _scores(X_b, coef, intercept), Y_b, pi, gamma, w_b, xp, overwrite_scores=True
-        )
+        sigma_minus_alpha, sums, loglik = _e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp)
         del Y_b
         total_loss = total_loss - loglik / n_tags
 
@@ -192,7 +218,7 @@ def train_pass(state, X, Y, weights, order, config, xp):
 
         # Gradient of the expected complete-data NLL (mean over the minibatch),
         # applied with momentum in place (the new weights overwrite the previous
-        # ones, and the two swap; one reused buffer on NumPy).
+        # ones, and the two swap; one reused block buffer on NumPy).
         lr = _step_size(config, n_updates)
         step = _em.gradient_residual(sigma_minus_alpha, w_b, n_b, xp, scale=-lr)
         del sigma_minus_alpha
@@ -215,6 +241,9 @@ def train_pass(state, X, Y, weights, order, config, xp):
             if config.learn_gamma:
                 gamma = new_gamma
         n_updates += 1
+        # A shuffled minibatch is a copy of its rows: drop it before the next one
+        # is gathered, so two never coexist.
+        del X_b, w_b, step
 
     new_state = replace(
         s,

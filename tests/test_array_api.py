@@ -9,6 +9,7 @@ import pytest
 import sklearn
 import torch
 
+import _em_reference as ref
 from skrobust import RobustLogisticRegression, _em, estimator_to_numpy
 from skrobust._array_api import to_numpy
 from skrobust._sgd_em import TrainingConfig, initial_state, train_pass
@@ -107,15 +108,22 @@ def test_em_functions_on_every_namespace():
     s = rng.normal(scale=50, size=(20, 3))
     y = (rng.random((20, 3)) < 0.5).astype(float)
     pi, gamma = np.array([0.2, 0.5, 1.0]), np.array([0.9, 1.0, 0.8])
-    expected = _em.posterior_and_loglik(s, y, pi, gamma, np)
+    w = rng.random(20)
+    expected = ref.posterior_and_loglik(s, y, pi, gamma, np)
+    residual, sums, loglik = _em.step_terms(s, y, pi, gamma, w, np)
+    expected_step = [residual, *sums, loglik]
     for xp, convert in NAMESPACES.values():
         from sklearn.utils._array_api import get_namespace
 
         with sklearn.config_context(array_api_dispatch=True):
             ns, _ = get_namespace(convert(s))
-        result = _em.posterior_and_loglik(convert(s), convert(y), convert(pi), convert(gamma), ns)
+        args = convert(s), convert(y), convert(pi), convert(gamma)
+        result = ref.posterior_and_loglik(*args, ns)
         for ours, theirs in zip(result, expected):
             np.testing.assert_allclose(to_numpy(ours), theirs, rtol=1e-12)
+        residual, sums, loglik = _em.step_terms(*args, convert(w), ns)
+        for ours, theirs in zip([residual, *sums, loglik], expected_step):
+            np.testing.assert_allclose(to_numpy(ours), theirs, rtol=1e-12, atol=1e-15)
 
 
 def test_predict_with_another_namespace_is_refused(data):

@@ -22,7 +22,7 @@ def test_matches_velocity_form_over_several_steps(
     momentum, alpha, sparse, one_row_blocks, monkeypatch
 ):
     if one_row_blocks:  # the update then runs block by block (3 blocks of 1 tag)
-        monkeypatch.setattr(_kernels, "_BLOCK_BYTES", 1)
+        monkeypatch.setattr(_kernels, "BLOCK_BYTES", 1)
     rng = np.random.default_rng(0)
     coef = rng.normal(size=(3, 5))
     ref_coef, ref_velocity = coef.copy(), np.zeros_like(coef)
@@ -59,16 +59,22 @@ def test_swaps_buffers_instead_of_allocating_weights():
 
 def test_row_blocks_cover_every_row_once():
     for n_rows in (1, 7, 81, 1000, 5400):
-        blocks = _kernels._row_blocks(n_rows, 4096, 4)
-        assert blocks[0][0] == 0 and blocks[-1][1] == n_rows
-        assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
-        assert len(blocks) <= 8
+        blocks = _kernels.row_blocks(n_rows, 4096 * 4, np)
+        assert blocks[0].start == 0 and blocks[-1].stop == n_rows
+        assert all(a.stop == b.start for a, b in zip(blocks, blocks[1:]))
+        assert all(b.stop - b.start <= max(1, _kernels.BLOCK_BYTES // (4096 * 4)) for b in blocks)
+
+
+def test_one_block_off_numpy():
+    from sklearn.externals.array_api_compat import torch as xp_torch
+
+    assert _kernels.row_blocks(5400, 4096 * 4, xp_torch) == [slice(0, 5400)]
 
 
 @pytest.mark.parametrize("one_row_blocks", [False, True])
 def test_generic_path_matches_numpy_path(one_row_blocks, monkeypatch):
     if one_row_blocks:
-        monkeypatch.setattr(_kernels, "_BLOCK_BYTES", 1)
+        monkeypatch.setattr(_kernels, "BLOCK_BYTES", 1)
     torch = pytest.importorskip("torch")
     from sklearn.externals.array_api_compat import torch as xp_torch
 
@@ -83,3 +89,18 @@ def test_generic_path_matches_numpy_path(one_row_blocks, monkeypatch):
         0.1, 0.9, 1e-2, xp_torch, {},
     )
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
+
+
+def test_training_in_row_blocks_matches_one_block(monkeypatch):
+    """Blocks of rows in the E-step and the weight update change nothing but rounding."""
+    from skrobust import RobustLogisticRegression
+    from skrobust.datasets import make_tagged_classification
+
+    X, Y, _ = make_tagged_classification(n_samples=300, n_features=8, n_tags=5, random_state=0)
+    params = dict(batch_size=100, max_iter=3, tol=None, random_state=0)
+    whole = RobustLogisticRegression(**params).fit(X, Y)
+    monkeypatch.setattr(_kernels, "BLOCK_BYTES", 64)  # E-step and update: 1-2 rows a block
+    blocked = RobustLogisticRegression(**params).fit(X, Y)
+    np.testing.assert_allclose(blocked.coef_, whole.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(blocked.pi_, whole.pi_, rtol=1e-10)
+    np.testing.assert_allclose(blocked.loss_curve_, whole.loss_curve_, rtol=1e-10)
