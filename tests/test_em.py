@@ -201,20 +201,29 @@ def test_extreme_scores_stay_finite(dtype):
             assert np.all(loglik <= 0)
 
 
-@settings(max_examples=60, deadline=None)
-@given(
+# Random shapes, dtypes, scores up to 1e4 and noise rates down to NOISE_EPS.
+random_problems = given(
     data=st.data(),
     n=st.integers(1, 30),
     t=st.integers(1, 6),
     dtype=st.sampled_from([np.float32, np.float64]),
 )
-def test_posterior_properties(data, n, t, dtype):
-    """Random shapes, dtypes, label patterns and noise rates: valid probabilities."""
+NOISE_RATE = st.floats(float(np.float32(_em.NOISE_EPS)), 1.0, width=32)
+
+
+def draw_scores_and_rates(data, n, t, dtype, rate=NOISE_RATE):
     s = data.draw(hnp.arrays(dtype, (n, t), elements=st.floats(-1e4, 1e4, width=32)))
-    y = data.draw(hnp.arrays(dtype, (n, t), elements=st.sampled_from([0.0, 1.0])))
-    rate = st.floats(float(np.float32(_em.NOISE_EPS)), 1.0, width=32)
     pi = data.draw(hnp.arrays(dtype, (t,), elements=rate))
     gamma = data.draw(hnp.arrays(dtype, (t,), elements=rate))
+    return s, pi, gamma
+
+
+@settings(max_examples=60, deadline=None)
+@random_problems
+def test_posterior_properties(data, n, t, dtype):
+    """Random shapes, dtypes, label patterns and noise rates: valid probabilities."""
+    s, pi, gamma = draw_scores_and_rates(data, n, t, dtype)
+    y = data.draw(hnp.arrays(dtype, (n, t), elements=st.sampled_from([0.0, 1.0])))
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         alpha, loglik = ref.posterior_and_loglik(s, y, pi, gamma, xp)
     assert alpha.shape == (n, t) and alpha.dtype == dtype
@@ -228,21 +237,14 @@ def test_posterior_properties(data, n, t, dtype):
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    data=st.data(),
-    n=st.integers(1, 30),
-    t=st.integers(1, 6),
-    dtype=st.sampled_from([np.float32, np.float64]),
-)
-def test_step_terms_agree_with_em_terms(data, n, t, dtype):
-    """The training step's fused quantities are em_terms' gradient factors, weighted
-    statistics and summed log-likelihood, at any scores, labels and noise rates
-    (including pi = 1 and gamma = 1, where the offsets are infinite)."""
-    s = data.draw(hnp.arrays(dtype, (n, t), elements=st.floats(-1e4, 1e4, width=32)))
+@random_problems
+def test_step_terms_agree_with_the_reference(data, n, t, dtype):
+    """The training step's fused quantities are the reference E-step's gradient
+    factors, weighted statistics and summed log-likelihood, at any scores, labels
+    and noise rates (including pi = 1 and gamma = 1, where offsets are infinite)."""
+    rate = st.one_of(st.just(1.0), NOISE_RATE)  # 1 often: infinite offsets
+    s, pi, gamma = draw_scores_and_rates(data, n, t, dtype, rate)
     y = data.draw(hnp.arrays(np.bool_, (n, t)))
-    rate = st.one_of(st.just(1.0), st.floats(float(np.float32(_em.NOISE_EPS)), 1.0, width=32))
-    pi = data.draw(hnp.arrays(dtype, (t,), elements=rate))
-    gamma = data.draw(hnp.arrays(dtype, (t,), elements=rate))
     w = data.draw(hnp.arrays(dtype, (n,), elements=st.floats(0, 3, width=32)))
     sigma, alpha, loglik = ref.em_terms(s, y, pi, gamma, xp)
     with np.errstate(over="raise", divide="raise", invalid="raise"):
