@@ -354,18 +354,21 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         """Leave the model exactly as it was if the body raises (an interrupt too).
 
         Attributes are replaced, not modified in place, during training, with two
-        exceptions: the shuffling RNG, which a failed pass restores itself, and the
-        loss curve, cut back here. So a shallow copy of the attributes is enough;
-        a model that was unfitted stays unfitted, even if validation had already
-        set n_features_in_.
+        exceptions restored here: the shuffling RNG's state and the loss curve. So
+        a shallow copy of the attributes is enough; a model that was unfitted stays
+        unfitted, even if validation had already set n_features_in_.
         """
         before = dict(self.__dict__)
-        n_losses = len(getattr(self, "loss_curve_", ()))
+        rng = before.get("_rng")
+        rng_state = None if rng is None else rng.get_state()
+        n_losses = len(before.get("loss_curve_", ()))
         try:
             yield
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
+            if rng is not None:
+                rng.set_state(rng_state)
             if "loss_curve_" in before:
                 del self.loss_curve_[n_losses:]
             raise
@@ -497,33 +500,32 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         )
 
     def _train_one_pass(self, X, Y, weights, xp):
-        """Train one pass on a copy of the state; commit it only if it is finite."""
-        rng_state = self._rng.get_state()  # restored if the pass fails
+        """Train one pass on a copy of the state; commit it only if it is finite.
+
+        Runs inside ``_unchanged_on_failure``, which undoes the shuffle's draw (and
+        everything else) if the pass raises.
+        """
         order = None
         if self.shuffle:
             order = self._rng.permutation(X.shape[0])
             if not hasattr(X, "toarray"):
                 _, _, device = get_namespace_and_device(X)
                 order = xp.asarray(order, device=device)
-        try:
-            # Divergence is detected after the pass and reported as a ValueError,
-            # so NumPy's overflow warnings on the way there would only be noise.
-            with np.errstate(over="ignore", invalid="ignore"):
-                state, mean_loss = train_pass(
-                    self._get_state(), X, Y, weights, order, self._config(), xp
-                )
-                squared_norm, finite = state.squared_norm_and_finite(xp)
-                loss = float(mean_loss + 0.5 * self.alpha * squared_norm / Y.shape[1])
-            if not (finite and np.isfinite(loss)):
-                assert_all_finite(X, input_name="X")  # the usual message for bad X
-                raise ValueError(
-                    "Training diverged (non-finite weights or loss); the model is left "
-                    "as it was before this call. Scale the features (e.g. "
-                    "StandardScaler) or lower eta0."
-                )
-        except BaseException:  # also an interrupt: the model stays as it was
-            self._rng.set_state(rng_state)
-            raise
+        # Divergence is detected after the pass and reported as a ValueError, so
+        # NumPy's overflow warnings on the way there would only be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            state, mean_loss = train_pass(
+                self._get_state(), X, Y, weights, order, self._config(), xp
+            )
+            squared_norm, finite = state.squared_norm_and_finite(xp)
+            loss = float(mean_loss + 0.5 * self.alpha * squared_norm / Y.shape[1])
+        if not (finite and np.isfinite(loss)):
+            assert_all_finite(X, input_name="X")  # the usual message for bad X
+            raise ValueError(
+                "Training diverged (non-finite weights or loss); the model is left "
+                "as it was before this call. Scale the features (e.g. "
+                "StandardScaler) or lower eta0."
+            )
         self._set_state(state)
         self.n_iter_ += 1
         self.loss_curve_.append(loss)
