@@ -41,13 +41,11 @@ PAPER_MINIBATCHES = 20_000
 class Backend:
     """Array creation, synchronisation and timing for one namespace."""
 
-    def __init__(self, name, tf32=False):
+    def __init__(self, name):
         self.name = name
         if name == "cupy":
             import cupy
 
-            if tf32:
-                os.environ["CUPY_TF32"] = "1"
             self.module = cupy
             self.device = cupy.cuda.Device().id
             self.description = cupy.cuda.runtime.getDeviceProperties(self.device)["name"]
@@ -163,6 +161,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes, to check the script itself")
     args = parser.parse_args(argv)
+    if args.tf32:  # CuPy reads it when it is imported, so before any import below
+        os.environ["CUPY_TF32"] = "1"
     name = args.xp
     if name is None:
         try:
@@ -172,7 +172,7 @@ def main(argv=None):
         except ImportError:
             name = "numpy"
             print("CuPy not importable: running every check on NumPy (CPU).")
-    backend = Backend(name, tf32=args.tf32)
+    backend = Backend(name)
     print(f"device: {backend.description}")
 
     if args.quick:
