@@ -6,8 +6,17 @@ Classification and Retrieval from User-Supplied Tags") as scikit-learn estimator
 
 from skrobust._array_api import estimator_to_numpy
 from skrobust.calibration import InterceptCalibrator
+from skrobust._linear_model_cv import RobustLogisticRegressionCV
+from skrobust._noise_priors import noise_prior_from_clean
 from skrobust.linear_model import RobustLogisticRegression
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["InterceptCalibrator", "RobustLogisticRegression", "estimator_to_numpy", "__version__"]
+__all__ = [
+    "InterceptCalibrator",
+    "RobustLogisticRegression",
+    "RobustLogisticRegressionCV",
+    "estimator_to_numpy",
+    "noise_prior_from_clean",
+    "__version__",
+]

@@ -197,19 +197,47 @@ def initial_statistics(pi_init, gamma_init, prior=0.5):
     return s_a, s_ya, s_y
 
 
-def m_step(stats, xp, eps=NOISE_EPS):
+def m_step(stats, xp, eps=NOISE_EPS, prior=None):
     """M-step: pi = S_ya / S_a and gamma = (1 - S_y - S_a + S_ya) / (1 - S_a).
 
-    Both are clipped into [eps, 1]; a zero denominator (S_a of exactly 0 or 1, which
-    only a degenerate start can produce) leaves the parameter at 1.
+    With ``prior`` it is the MAP M-step under Beta priors on pi and gamma: the
+    prior's pseudo-counts, divided by the number of examples N the running
+    statistics stand for, join the averages,
+    ``pi = (S_ya + (a_pi - 1) / N) / (S_a + (a_pi + b_pi - 2) / N)`` and
+    ``gamma = (S_n0 + (a_g - 1) / N) / (1 - S_a + (a_g + b_g - 2) / N)`` with
+    ``S_n0 = 1 - S_y - S_a + S_ya`` (the untagged share of the false labels). As N
+    grows the prior's weight vanishes; on a few hundred separable examples it is
+    what keeps pi from running to 1.
+
+    Parameters
+    ----------
+    stats : tuple of three arrays of shape (n_tags,)
+        The running statistics (S_a, S_ya, S_y).
+    xp : namespace
+    eps : float
+        Both rates are clipped into [eps, 1].
+    prior : tuple of four arrays of shape (n_tags,), default=None
+        ``(pi_success, pi_total, gamma_success, gamma_total)``: the pseudo-counts
+        ``a - 1`` and ``a + b - 2`` of each Beta prior, already divided by N.
+        None (or zeros) gives the maximum-likelihood M-step.
+
+    Returns
+    -------
+    pi, gamma : arrays of shape (n_tags,)
+
+    A zero denominator (S_a of exactly 0 or 1, which only a degenerate start can
+    produce, and no prior) leaves the parameter at 1.
     """
     s_a, s_ya, s_y = stats
+    pi_num, pi_den = s_ya, s_a
+    gamma_num, gamma_den = 1 - s_y - s_a + s_ya, 1 - s_a
+    if prior is not None:
+        pi_success, pi_total, gamma_success, gamma_total = prior
+        pi_num, pi_den = pi_num + pi_success, pi_den + pi_total
+        gamma_num, gamma_den = gamma_num + gamma_success, gamma_den + gamma_total
     ones = xp.ones_like(s_a)
-    pi = xp.where(s_a > 0, s_ya / xp.where(s_a > 0, s_a, ones), ones)
-    gamma_den = 1 - s_a
-    gamma = xp.where(
-        gamma_den > 0, (1 - s_y - s_a + s_ya) / xp.where(gamma_den > 0, gamma_den, ones), ones
-    )
+    pi = xp.where(pi_den > 0, pi_num / xp.where(pi_den > 0, pi_den, ones), ones)
+    gamma = xp.where(gamma_den > 0, gamma_num / xp.where(gamma_den > 0, gamma_den, ones), ones)
     return _clip(pi, eps, 1.0, xp), _clip(gamma, eps, 1.0, xp)
 
 
@@ -220,3 +248,32 @@ def gradient_residual(sigma_minus_alpha, weights, n_samples, xp, scale=1.0):
     Scales ``sigma_minus_alpha`` in place and returns it."""
     sigma_minus_alpha *= (weights * (scale / n_samples))[:, None]
     return sigma_minus_alpha
+
+
+def observed_log_likelihood(scores, Y, pi, gamma, weights, xp):
+    """Per tag, ``sum_i w_i log P(y_i | x_i)`` under the noise model.
+
+    ``P(y=1 | x) = pi sigma + (1 - gamma)(1 - sigma)`` (the paper's eq. 5), in log
+    space: a proper score of the observed tags that needs no clean labels, used
+    for early stopping and cross-validation. Exact -inf only where the model gives
+    an observed tag probability 0 (pi = 1 or gamma = 1 with saturated scores).
+
+    Parameters
+    ----------
+    scores : array of shape (n_samples, n_tags)
+    Y : array of shape (n_samples, n_tags)
+        Observed 0/1 tags.
+    pi, gamma : arrays of shape (n_tags,)
+    weights : array of shape (n_samples,)
+
+    Returns
+    -------
+    loglik : array of shape (n_tags,)
+    """
+    log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
+    log_sig = log_sigmoid(scores, xp)
+    log_1m_sig = log_sig - scores
+    tagged = xp.logaddexp(log_pi + log_sig, log_1m_gamma + log_1m_sig)
+    untagged = xp.logaddexp(log_1m_pi + log_sig, log_gamma + log_1m_sig)
+    observed = Y if Y.dtype == xp.bool else Y != 0
+    return weights @ xp.where(observed, tagged, untagged)

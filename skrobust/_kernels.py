@@ -72,8 +72,10 @@ def momentum_update(coef, previous, step, X_b, lr, momentum, alpha, xp, scratch)
         ``-lr`` times the per-example gradient factors: step.T @ X_b is the data
         part of the update.
     X_b : array or sparse matrix of shape (n_samples, n_features)
-    lr, momentum, alpha : float
-        Step size, momentum coefficient and L2 strength.
+    lr, momentum : float
+        Step size and momentum coefficient.
+    alpha : float or array of shape (n_tags, 1)
+        L2 strength, shared or one per tag (row of W).
     xp : namespace
     scratch : dict
         Holds a reusable block buffer across the steps of one pass.
@@ -84,11 +86,12 @@ def momentum_update(coef, previous, step, X_b, lr, momentum, alpha, xp, scratch)
         The new weights and the weights before this step. Both arrays are the ones
         passed in, swapped when momentum is used: the inputs are overwritten.
     """
-    decay = lr * alpha
+    decay = lr * alpha if hasattr(alpha, "shape") else float(lr * alpha)
     if previous is None:  # W_next = (1 - lr alpha) W + step.T @ X_b, over W
         target, target_scale, other, other_scale = coef, 1 - decay, None, 0.0
     else:  # W_next = -m W_prev + step.T @ X_b + (1 + m - lr alpha) W, over W_prev
         target, target_scale, other, other_scale = previous, -momentum, coef, 1 + momentum - decay
+    per_tag = not isinstance(decay, float)
     fast = _numpy_dense(coef, previous, step, X_b) and not sp.issparse(X_b)
     n_tags, n_features = coef.shape
     blocks = row_blocks(n_tags, n_features * (xp.finfo(coef.dtype).bits // 8), xp)
@@ -98,25 +101,28 @@ def momentum_update(coef, previous, step, X_b, lr, momentum, alpha, xp, scratch)
         if buffer is None or buffer.shape != shape or buffer.dtype != coef.dtype:
             buffer = scratch["buffer"] = np.empty(shape, dtype=coef.dtype)
     for rows in blocks:
+        # A per-tag L2 strength makes the decaying scale an (n_tags, 1) column.
+        t_scale = target_scale[rows, ...] if per_tag and previous is None else target_scale
+        o_scale = other_scale[rows, ...] if per_tag and previous is not None else other_scale
         if fast:
             block, work = target[rows], buffer[: rows.stop - rows.start]
-            if target_scale != 1:
-                block *= target_scale
+            if per_tag or t_scale != 1:
+                block *= t_scale
             np.matmul(step[:, rows].T, X_b, out=work)
             block += work
             if other is not None:
-                np.multiply(other[rows], other_scale, out=work)
+                np.multiply(other[rows], o_scale, out=work)
                 block += work
             continue
         # Generic: computed out of place and assigned, since whether a slice is a
         # view is up to each namespace.
         block = safe_sparse_dot(step[:, rows].T, X_b)
-        if target_scale != 1:
-            block += target_scale * target[rows, :]
+        if per_tag or t_scale != 1:
+            block += t_scale * target[rows, :]
         else:
             block += target[rows, :]
         if other is not None:
-            block += other_scale * other[rows, :]
+            block += o_scale * other[rows, :]
         target[rows, :] = block
     if previous is None:
         return coef, None

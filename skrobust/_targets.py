@@ -134,3 +134,13 @@ def binary_to_indicator(y, classes, xp, device):
         return xp.reshape(y == positive, (-1, 1))
     y_np = np.asarray(y)
     return xp.asarray((y_np == classes[1]).reshape(-1, 1), device=device)
+
+
+def dense_binary_matrix(M, name):
+    """A 2-D 0/1 matrix (array-like or scipy.sparse) as a dense float64 NumPy array,
+    for host-side counting on small matrices (clean calibration sets)."""
+    M = M.toarray() if sp.issparse(M) else to_numpy(M) if hasattr(M, "__array_namespace__") else M
+    M = check_array(M, dtype=np.float64, input_name=name, ensure_all_finite=True)
+    if not np.isin(M, (0.0, 1.0)).all():
+        raise ValueError(f"{name} must hold only 0 and 1 (a tag indicator matrix).")
+    return M

@@ -20,6 +20,7 @@ from skrobust._array_api import (
     move_to,
     to_numpy,
 )
+from skrobust._noise_priors import check_beta_prior, fit_shared_beta, prior_pseudo_counts
 from skrobust._sgd_em import TrainingConfig, TrainingState, initial_state, train_pass
 from skrobust._targets import (
     binary_classes,
@@ -67,6 +68,16 @@ class _PlateauMonitor:
         self.count = 0
 
 
+def _rows_with_weight(weights, xp):
+    """How many rows have a positive sample weight (one host transfer)."""
+    return float(xp.sum(xp.astype(weights > 0, weights.dtype)))
+
+
+def _take_rows(Y, rows, xp):
+    """Rows of a dense or scipy.sparse tag matrix."""
+    return Y[rows] if hasattr(Y, "toarray") else xp.take(Y, rows, axis=0)
+
+
 class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     """Logistic regression on noisy tags, with per-tag noise learned by stochastic EM.
 
@@ -90,12 +101,13 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         the paper's model. "missing+spurious": also false tags get added (learn pi
         and gamma), the paper's appendix. "none": pi = gamma = 1, plain logistic
         regression.
-    alpha : float, default=1e-4
+    alpha : float or array-like of shape (n_tags,), default=1e-4
         L2 strength: the objective is the mean (weighted) negative log-likelihood
         plus ``alpha / 2 * ||coef||^2`` (the intercept is not penalised), as in
         :class:`~sklearn.linear_model.SGDClassifier`. It matches
         :class:`~sklearn.linear_model.LogisticRegression` with
-        ``C = 1 / (alpha * n_samples)``.
+        ``C = 1 / (alpha * n_samples)``. One value per tag gives each tag its own
+        strength (what :class:`RobustLogisticRegressionCV` chooses).
     learning_rate : {"constant", "invscaling", "adaptive"}, default="adaptive"
         "constant": ``eta0`` throughout. "invscaling": ``eta0 / (1 + t) ** power_t``
         after t minibatch updates. "adaptive": ``eta0`` until ``n_iter_no_change``
@@ -108,9 +120,28 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     momentum : float, default=0.9
         Heavy-ball momentum in [0, 1). 0 gives plain SGD.
     batch_size : int, default=500
-        Minibatch size (the paper's 500). The last minibatch of a pass may be smaller.
-    em_step : float, default=0.01
+        Largest minibatch (the paper's 500). A pass of n rows makes
+        ``ceil(n / batch_size)`` steps on minibatches of nearly equal size.
+    em_step : "auto" or float in (0, 1], default="auto"
         Step eta of the running EM statistics, ``S <- (1 - eta) S + eta S_batch``.
+        "auto" is online EM (Cappe and Moulines, 2009): after t minibatch updates
+        ``eta_t = (t + 2) ** -em_decay``, so the statistics average ever more
+        minibatches and their noise vanishes on large data; in ``fit`` it never
+        falls below one over the number of minibatches, so a full-batch fit makes the exact
+        M-step every epoch and a small data set is averaged over about one epoch.
+        A float is the constant step of earlier versions (0.01 then).
+    em_decay : float in (0.5, 1], default=0.6
+        Exponent kappa of the online EM step (``em_step="auto"`` only).
+    pi_prior : "auto", None, pair (a, b) or array of shape (n_tags, 2), default="auto"
+        Beta(a, b) prior on each pi: the M-step is the MAP estimate (a, b >= 1),
+        the prior weighing like ``a + b - 2`` examples against the data's. On a
+        few hundred separable examples it keeps pi from running to 1; on large
+        data it vanishes. "auto": one Beta shared by all tags, fitted after every
+        pass to all tags' EM counts (empirical Bayes, concentration at most 200).
+        None: maximum likelihood. A pair is shared; an array gives each tag its
+        own, e.g. ``noise_prior_from_clean(Y_clean, Z_clean).pi_prior``.
+    gamma_prior : "auto", None, pair (a, b) or array of shape (n_tags, 2), default="auto"
+        The same for gamma (``noise="missing+spurious"`` only).
     pi_init : float or array-like of shape (n_tags,), default=0.5
         Starting ``P(y=1 | z=1)``. Must be below 1 for pi to be learned: the paper's
         start (statistics all 1, pi = 1) is a fixed point where pi never moves.
@@ -124,6 +155,14 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         ``gamma_init``.
     max_iter : int, default=100
         Maximum number of epochs of ``fit``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows in ``fit``, score each epoch by
+        the held-out observed-data negative log-likelihood of the tags (a proper
+        score under the noise model: it needs no clean labels), stop when it stops
+        improving and keep the best epoch's model. The held-out rows are not
+        trained on.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the rows held out by ``early_stopping``.
     tol : float or None, default=1e-4
         An epoch improves when the training loss drops by more than ``tol`` below
         its best so far, or while some pi/gamma has drifted by more than 0.01 since
@@ -131,7 +170,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         None disables early stopping.
     n_iter_no_change : int, default=5
         Epochs without improvement before the rate drops ("adaptive") or training
-        stops.
+        stops. With ``early_stopping``, improvement is of the held-out loss.
     shuffle : bool, default=True
         Shuffle the rows before each pass (in ``fit`` and ``partial_fit``).
     random_state : int, RandomState instance or None, default=None
@@ -151,6 +190,14 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         Learned ``P(tag supplied | true)`` per tag.
     gamma_ : array of shape (n_tags,)
         Learned ``1 - P(tag supplied | false)`` per tag.
+    pi_prior_ : array of shape (n_tags, 2) or None
+        The Beta prior (a, b) on pi in use (fitted under "auto"), on the model's
+        namespace and device; None for maximum likelihood or when pi is not learned.
+    gamma_prior_ : array of shape (n_tags, 2) or None
+        The same for gamma.
+    validation_score_ : float or None
+        With ``early_stopping``: the best held-out observed-data log-likelihood per
+        example and tag (higher is better); None otherwise.
     classes_ : array of shape (2,) or (n_tags,)
         The two labels of a binary y, or ``arange(n_tags)`` for a tag matrix.
     n_features_in_ : int
@@ -192,18 +239,23 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "noise": [StrOptions({"missing", "missing+spurious", "none"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "eta0": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "em_step": [Interval(Real, 0, 1, closed="right")],
+        "em_step": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="right")],
+        "em_decay": [Interval(Real, 0.5, 1, closed="right")],
+        "pi_prior": [StrOptions({"auto"}), "array-like", None],
+        "gamma_prior": [StrOptions({"auto"}), "array-like", None],
         "pi_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
         "gamma_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
         "learn_pi": ["boolean"],
         "learn_gamma": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -222,12 +274,17 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         power_t=0.25,
         momentum=0.9,
         batch_size=500,
-        em_step=0.01,
+        em_step="auto",
+        em_decay=0.6,
+        pi_prior="auto",
+        gamma_prior="auto",
         pi_init=0.5,
         gamma_init=0.9,
         learn_pi=True,
         learn_gamma=True,
         max_iter=100,
+        early_stopping=False,
+        validation_fraction=0.1,
         tol=1e-4,
         n_iter_no_change=5,
         shuffle=True,
@@ -243,11 +300,16 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         self.momentum = momentum
         self.batch_size = batch_size
         self.em_step = em_step
+        self.em_decay = em_decay
+        self.pi_prior = pi_prior
+        self.gamma_prior = gamma_prior
         self.pi_init = pi_init
         self.gamma_init = gamma_init
         self.learn_pi = learn_pi
         self.learn_gamma = learn_gamma
         self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.shuffle = shuffle
@@ -290,14 +352,31 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         if not continuing:
             self._initialize(X, Y, classes, xp)
+        validation = None
+        if self.early_stopping:
+            X, Y, weights, validation = self._hold_out(X, Y, weights, xp)
+        # The prior's pseudo-counts weigh against the training rows once: every
+        # epoch sees the same images again, which adds no information about pi.
+        # Weights are relative (gradients and statistics are weighted means), so N
+        # counts the rows that carry weight, not the weights' total.
+        self._n_examples = _rows_with_weight(weights, xp)
+        # Online EM never steps below one epoch's average (exact at full batch).
+        self._em_floor = 1.0 / max(1, -(-X.shape[0] // self.batch_size))
         monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp))
         converged = False
+        best = None
+        self.validation_score_ = None
         for _ in range(self.max_iter):
             loss = self._train_one_pass(X, Y, weights, xp)
+            if validation is not None:
+                loss = self._observed_loss(*validation, xp)
+                if best is None or loss < best[0]:
+                    best = (loss, self._get_state(), self._host_priors)
             if not monitor.plateaued(loss, self._noise_rates(xp)):
                 continue
             if (
                 self.learning_rate == "adaptive"
+                and validation is None
                 and self._learning_rate / _ADAPTIVE_DIVISOR >= self.eta0 * _ADAPTIVE_FLOOR
             ):
                 self._learning_rate /= _ADAPTIVE_DIVISOR
@@ -307,6 +386,10 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 continue
             converged = True
             break
+        if best is not None:  # keep the epoch that scored best on held-out tags
+            loss, state, self._host_priors = best
+            self._set_state(state)
+            self.validation_score_ = -loss
         if not converged and self.tol is not None:
             warnings.warn(
                 f"RobustLogisticRegression did not converge in max_iter={self.max_iter} "
@@ -346,8 +429,82 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             )
             if first_call:
                 self._initialize(X, Y, classes, xp)
+                self._n_examples = 0.0
+                self.validation_score_ = None
+            # Streaming: every chunk is new data, so the prior weighs against all
+            # rows seen so far, and online EM steps freely (no floor).
+            self._n_examples += _rows_with_weight(weights, xp)
+            self._em_floor = 0.0
             self._train_one_pass(X, Y, weights, xp)
         return self
+
+    def _hold_out(self, X, Y, weights, xp):
+        """Split off ``validation_fraction`` of the rows for early stopping."""
+        n = X.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n))
+        if n_val < 1 or n - n_val < 1:
+            raise ValueError(
+                f"early_stopping needs at least 2 rows to hold out validation_fraction="
+                f"{self.validation_fraction} of them; got {n}."
+            )
+        order = self._rng.permutation(n)
+        parts = []
+        for index in (order[n_val:], order[:n_val]):
+            rows = np.sort(index)
+            if not hasattr(X, "toarray"):
+                _, _, device = get_namespace_and_device(X)
+                rows = xp.asarray(rows, device=device)
+                parts.append((xp.take(X, rows, axis=0), _take_rows(Y, rows, xp),
+                              xp.take(weights, rows, axis=0)))
+            else:
+                parts.append((X[rows], _take_rows(Y, rows, xp), weights[rows]))
+        (X_fit, Y_fit, w_fit), validation = parts
+        return X_fit, Y_fit, w_fit, validation
+
+    def _observed_loss(self, X, Y, weights, xp):
+        """Held-out observed-data negative log-likelihood per example and tag."""
+        loglik = self.tag_log_likelihood(X, Y, sample_weight=weights, _validated=True, _xp=xp)
+        return -float(xp.sum(loglik)) / (float(xp.sum(weights)) * Y.shape[1])
+
+    def tag_log_likelihood(self, X, Y, sample_weight=None, *, _validated=False, _xp=None):
+        """Per tag, the summed log-likelihood of observed tags under the noise model.
+
+        ``sum_i w_i log P(y_it | x_i)`` with ``P(y=1 | x) = pi sigma + (1 - gamma)(1 -
+        sigma)``: a proper score of noisy tags that needs no clean labels (higher is
+        better). Early stopping and :class:`RobustLogisticRegressionCV` use it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        Y : {array-like, sparse matrix} of shape (n_samples, n_tags)
+            Their observed 0/1 tags (a binary model takes a 1-D y of its classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        loglik : array of shape (n_tags,)
+            On the model's namespace and device.
+        """
+        if not _validated:
+            check_is_fitted(self)
+            X, Y, sample_weight, _xp, _ = self._validate_training_data(
+                X, Y, sample_weight, classes=None, first_call=False
+            )
+        xp = _xp
+        total = None
+        # Row blocks: the scores of a large held-out set are never all in memory.
+        for start in range(0, X.shape[0], self.batch_size):
+            rows = slice(start, min(start + self.batch_size, X.shape[0]))
+            Y_b = Y[rows].toarray() if hasattr(Y, "toarray") else Y[rows, ...]
+            X_b = X[rows] if hasattr(X, "toarray") else X[rows, ...]
+            scores = safe_sparse_dot(X_b, self.coef_.T) + self.intercept_
+            part = _em.observed_log_likelihood(
+                scores, Y_b, self.pi_, self.gamma_, sample_weight[rows], xp
+            )
+            total = part if total is None else total + part
+        return total
 
     @contextmanager
     def _unchanged_on_failure(self):
@@ -468,6 +625,18 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         if classes.dtype.kind in "biuf" and not is_numpy_namespace(xp):
             classes = xp.asarray(classes, device=device)
         self.classes_ = classes
+        self._alpha = self._per_tag_alpha(n_tags)
+        self._alpha_device = None
+        self._host_priors = (None, None)
+        self._pi_prior_mode = self._resolve_prior(self.pi_prior, "pi_prior", n_tags,
+                                                  learned=self.noise != "none" and self.learn_pi)
+        self._gamma_prior_mode = self._resolve_prior(
+            self.gamma_prior, "gamma_prior", n_tags,
+            learned=self.noise == "missing+spurious" and self.learn_gamma)
+        self._host_priors = tuple(
+            None if isinstance(mode, str) else mode
+            for mode in (self._pi_prior_mode, self._gamma_prior_mode)
+        )
         self.n_iter_ = 0
         self.loss_curve_ = []
         self._learning_rate = float(self.eta0)
@@ -485,18 +654,92 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{name} values must be in (0, 1]; got {values.tolist()}.")
         return np.broadcast_to(values, (n_tags,))
 
+    def _per_tag_alpha(self, n_tags):
+        """alpha as a float, or a tuple of n_tags floats when it is given per tag."""
+        alpha = np.asarray(self.alpha, dtype=float)
+        if alpha.ndim == 0:
+            return float(alpha)
+        if alpha.shape != (n_tags,):
+            raise ValueError(
+                f"alpha must be a float or have one value per tag ({n_tags}); got shape "
+                f"{alpha.shape}."
+            )
+        if not np.all(np.isfinite(alpha) & (alpha >= 0)):
+            raise ValueError("alpha values must be finite and >= 0.")
+        # A tuple on the host (array attributes must live on the data's device);
+        # _config puts it there once.
+        return tuple(float(a) for a in alpha)
+
+    @staticmethod
+    def _resolve_prior(value, name, n_tags, learned):
+        """"auto", None or an (n_tags, 2) Beta prior (None when the rate is fixed)."""
+        if not learned:
+            return None
+        if isinstance(value, str):
+            return value  # "auto": fitted after every pass
+        return check_beta_prior(value, name, n_tags)
+
+    def _update_noise_priors(self):
+        """Empirical Bayes: refit each "auto" prior to all tags' current EM counts."""
+        pi_auto = isinstance(self._pi_prior_mode, str)
+        gamma_auto = isinstance(self._gamma_prior_mode, str)
+        if not (pi_auto or gamma_auto):
+            return
+        s_a, s_ya, s_y = (np.asarray(to_numpy(v), dtype=float) for v in self._em_statistics)
+        n = self._n_examples
+        n_tags = s_a.shape[0]
+        # Tags share a prior within a group: all tags, unless a caller (the CV
+        # estimator, which trains one copy of every tag per L2 strength) says which.
+        groups = getattr(self, "_prior_groups", None) or [slice(None)]
+        pi_prior, gamma_prior = self._host_priors
+        if pi_auto:
+            pi_prior = np.empty((n_tags, 2))
+            for g in groups:
+                pi_prior[g] = fit_shared_beta(n * s_ya[g], n * s_a[g])
+        if gamma_auto:
+            gamma_prior = np.empty((n_tags, 2))
+            s_n0 = 1 - s_y - s_a + s_ya
+            for g in groups:
+                gamma_prior[g] = fit_shared_beta(n * s_n0[g], n * (1 - s_a[g]))
+        # A tuple, not arrays: host-side bookkeeping (sklearn's array-API checks
+        # want every array attribute on the data's device).
+        self._host_priors = (pi_prior, gamma_prior)
+
+    def _noise_prior_counts(self, xp, dtype, device):
+        """The MAP M-step's pseudo-counts on the device, or None for plain ML."""
+        pi_prior, gamma_prior = self._host_priors
+        if pi_prior is None and gamma_prior is None:
+            return None
+        n_tags = self.coef_.shape[0]
+        zeros = (np.zeros(n_tags), np.zeros(n_tags))
+        counts = (prior_pseudo_counts(pi_prior, self._n_examples) or zeros) + (
+            prior_pseudo_counts(gamma_prior, self._n_examples) or zeros
+        )
+        return tuple(xp.asarray(c, dtype=dtype, device=device) for c in counts)
+
     def _config(self):
         learns_noise = self.noise != "none"
+        xp, _, device = get_namespace_and_device(self.coef_)
+        alpha = self._alpha
+        if not isinstance(alpha, float):
+            if self._alpha_device is None:
+                self._alpha_device = xp.asarray(np.asarray(alpha)[:, None],
+                                                dtype=self.coef_.dtype, device=device)
+            alpha = self._alpha_device
+        auto_em = isinstance(self.em_step, str)
         return TrainingConfig(
-            alpha=float(self.alpha),
+            alpha=alpha,
             schedule=self.learning_rate,
             learning_rate=self._learning_rate,
             power_t=float(self.power_t),
             momentum=float(self.momentum),
             batch_size=int(self.batch_size),
-            em_step=float(self.em_step),
+            em_step=1.0 if auto_em else float(self.em_step),
             learn_pi=learns_noise and bool(self.learn_pi),
             learn_gamma=self.noise == "missing+spurious" and bool(self.learn_gamma),
+            em_decay=float(self.em_decay) if auto_em else None,
+            em_floor=getattr(self, "_em_floor", 0.0),
+            noise_prior=self._noise_prior_counts(xp, self.coef_.dtype, device),
         )
 
     def _train_one_pass(self, X, Y, weights, xp):
@@ -517,8 +760,9 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             state, mean_loss = train_pass(
                 self._get_state(), X, Y, weights, order, self._config(), xp
             )
-            squared_norm, finite = state.squared_norm_and_finite(xp)
-            loss = float(mean_loss + 0.5 * self.alpha * squared_norm / Y.shape[1])
+            config_alpha = self._config_alpha_vector()
+            penalty, finite = state.squared_norm_and_finite(xp, config_alpha)
+            loss = float(mean_loss + 0.5 * penalty / Y.shape[1])
         if not (finite and np.isfinite(loss)):
             assert_all_finite(X, input_name="X")  # the usual message for bad X
             raise ValueError(
@@ -527,6 +771,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 "StandardScaler) or lower eta0."
             )
         self._set_state(state)
+        self._update_noise_priors()
         self.n_iter_ += 1
         self.loss_curve_.append(loss)
         if self.verbose:
@@ -536,6 +781,28 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 f"{self._learning_rate:.3g}, pi in [{pi.min():.3f}, {pi.max():.3f}]"
             )
         return loss
+
+    def _prior_on_device(self, prior):
+        if prior is None:
+            return None
+        xp, _, device = get_namespace_and_device(self.coef_)
+        return xp.asarray(prior, dtype=self.coef_.dtype, device=device)
+
+    # The priors are kept on the host (they are refitted there after every pass from
+    # a few numbers per tag) and shown on the model's device, like every attribute.
+    @property
+    def pi_prior_(self):
+        return self._prior_on_device(self._host_priors[0])
+
+    @property
+    def gamma_prior_(self):
+        return self._prior_on_device(self._host_priors[1])
+
+    def _config_alpha_vector(self):
+        """The L2 strength as the penalty needs it: a float or an (n_tags,) array."""
+        if isinstance(self._alpha, float):
+            return self._alpha
+        return self._alpha_device[:, 0]
 
     def _noise_rates(self, xp):
         """pi_ and gamma_ side by side on the host (one small transfer per epoch)."""

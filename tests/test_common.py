@@ -9,21 +9,24 @@ import os
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skrobust import InterceptCalibrator, RobustLogisticRegression
+from skrobust import InterceptCalibrator, RobustLogisticRegression, RobustLogisticRegressionCV
 
-# alpha=0.1: the checks' multilabel data are unscaled counts; with weaker L2 the
-# scores pass ~30, where float64 sigmoids of distinct scores round to the same value
-# and check_classifier_multioutput's rank comparison of proba vs decision fails.
+# alpha=1: the checks' multilabel data are unscaled counts; with weaker L2 the
+# scores pass ~37, where float64 sigmoids of distinct scores round to the same value
+# and check_classifier_multioutput's rank comparison of proba vs decision fails
+# (alpha=0.1 stayed below it by luck until online EM moved pi faster: scores 350).
 # The checks fit on tiny data for a few epochs; not converging there is expected.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 ESTIMATORS = [
-    RobustLogisticRegression(noise=noise, alpha=0.1, max_iter=20, random_state=0)
+    RobustLogisticRegression(noise=noise, alpha=1.0, max_iter=20, random_state=0)
     for noise in ("missing", "missing+spurious", "none")
+] + [
+    RobustLogisticRegressionCV(alphas=[0.1, 1.0], cv=2, max_iter=20, random_state=0),
 ] + [
     # Unfitted: each check's fit trains the RLR on its data, then calibrates on it.
     InterceptCalibrator(
-        RobustLogisticRegression(alpha=0.1, max_iter=20, random_state=0),
+        RobustLogisticRegression(alpha=1.0, max_iter=20, random_state=0),
         prior_strength=prior_strength,
     )
     for prior_strength in ("auto", 1.0)
@@ -38,6 +41,10 @@ _MINIBATCH_SGD = (
 # check name -> reason; every entry is an expected failure with the reason written out.
 EXPECTED_FAILED_CHECKS = {
     "RobustLogisticRegression": {
+        "check_sample_weight_equivalence_on_dense_data": _MINIBATCH_SGD,
+        "check_sample_weight_equivalence_on_sparse_data": _MINIBATCH_SGD,
+    },
+    "RobustLogisticRegressionCV": {
         "check_sample_weight_equivalence_on_dense_data": _MINIBATCH_SGD,
         "check_sample_weight_equivalence_on_sparse_data": _MINIBATCH_SGD,
     },
