@@ -1,4 +1,4 @@
-"""InterceptCalibrator: keep a noisy-tag model's weights, re-fit one intercept per tag.
+"""InterceptCalibrator: keep a noisy-tag model's weights, re-fit its output per tag.
 
 A model trained on user tags ranks images well but its probabilities carry the tag
 data's priors. The paper's fix keeps every weight and learns one offset ``beta_t``
@@ -6,10 +6,15 @@ per tag on a small set of clean (manually checked) labels,
 ``P(z_t = 1 | x) = sigmoid(s_t(x) + beta_t)``, where ``s_t`` is the model's score.
 Each ``beta_t`` is a 1-D convex problem; all of them are solved together by a
 vectorised, safeguarded Newton iteration on the data's own namespace and device.
+A strongly regularised model's scores are compressed, which one offset cannot undo:
+``method="platt"`` also fits a slope per tag (a 2-D convex problem per tag, solved
+the same way), and ``method="auto"`` (the default) chooses by leave-one-out on the
+clean set.
 """
 
 import warnings
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,7 +25,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError, UndefinedMetricWarning
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
@@ -40,6 +45,7 @@ from skrobust._targets import (
     validate_indicator,
 )
 from skrobust.linear_model import RobustLogisticRegression
+from skrobust.metrics import annotation_scores
 
 # The Newton solver and the leave-one-out score below are module-level so tests can
 # check them against scipy, but they are implementation details, not API.
@@ -58,6 +64,13 @@ NEWTON_MAX_ITER = 100
 # Step halvings per Newton iteration before a tag is taken to sit at its optimum
 # to rounding (its gradient can no longer shrink).
 MAX_HALVINGS = 60
+# method="auto" checks the top-k annotation of the clean set at k = min(this, n_tags - 1).
+ANNOTATION_K = 5
+# ... and falls back when that F1 is lower than the uncalibrated model's by more than
+# this many standard errors (of the mean over tags of the per-tag change): on 50
+# clean images the leave-one-out F1 of a good calibration is often a few points below
+# the uncalibrated one by chance alone (docs/scripts/calibration_methods.py).
+ANNOTATION_TOLERANCE_SE = 1.0
 
 
 # --------------------------------------------------------------------- the mathematics
@@ -135,21 +148,205 @@ def solve_intercepts(scores, Z, weights, prior, xp, beta=None):
     return beta, NEWTON_MAX_ITER
 
 
-def leave_one_out_log_likelihood(scores, Z, weights, beta, prior, xp):
-    """Approximate leave-one-out log-likelihood of the clean labels, per tag.
+def log_likelihood(logits, Z, weights, xp):
+    """Weighted log-likelihood of the 0/1 labels ``Z`` under ``logits``, per tag."""
+    log_lik = Z * _em.log_sigmoid(logits, xp) + (1 - Z) * _em.log_sigmoid(-logits, xp)
+    return xp.sum(weights * log_lik, axis=0)
+
+
+def intercept_leave_one_out_logits(scores, Z, weights, beta, prior, xp):
+    """Each example's calibrated log-odds under beta re-fitted without it (to second order).
 
     Leaving example i out moves beta by one Newton step on the objective without
     it: beta_(-i) = beta + w_i (p_i - z_i) / (H - w_i p_i (1 - p_i)), with H the full
     curvature (exact to second order in the one left out; the denominator is at
-    least ``prior`` > 0). Example i is then scored at beta_(-i).
+    least ``prior``, floored at the smallest normal number when that is 0).
+    Returns the (n_samples, n_tags) array of ``s_i + beta_(-i)``.
     """
     p = _em.sigmoid(scores + beta, xp)
     own_curvature = weights * (p * (1 - p))
     curvature = xp.sum(own_curvature, axis=0) + prior
-    beta_without = beta + weights * (p - Z) / (curvature - own_curvature)
-    logit = scores + beta_without
-    log_lik = Z * _em.log_sigmoid(logit, xp) + (1 - Z) * _em.log_sigmoid(-logit, xp)
-    return xp.sum(weights * log_lik, axis=0)
+    tiny = xp.finfo(scores.dtype).smallest_normal
+    beta_without = beta + weights * (p - Z) / xp.clip(curvature - own_curvature, tiny, None)
+    return scores + beta_without
+
+
+def leave_one_out_log_likelihood(scores, Z, weights, beta, prior, xp):
+    """Approximate leave-one-out log-likelihood of the clean labels, per tag.
+
+    Example i is scored at the beta re-fitted without it, to second order (see
+    :func:`intercept_leave_one_out_logits`).
+    """
+    logits = intercept_leave_one_out_logits(scores, Z, weights, beta, prior, xp)
+    return log_likelihood(logits, Z, weights, xp)
+
+
+# ----------------------------------------------- slope and intercept (method="platt")
+
+
+def score_variance(scores, weights, xp):
+    """Weighted variance of each tag's scores on the calibration set.
+
+    It puts the slope's prior in the units of the intercept's (see
+    :func:`solve_platt`). A tag whose scores are constant to rounding,
+    ``variance <= sqrt(eps) * (1 + mean**2)``, carries no information on a slope:
+    its variance is returned as exactly 0, which the solvers read as "slope fixed at
+    1" (intercept only).
+    """
+    total = xp.clip(xp.sum(weights, axis=0), xp.finfo(scores.dtype).smallest_normal, None)
+    mean = xp.sum(weights * scores, axis=0) / total
+    variance = xp.sum(weights * (scores - mean) ** 2, axis=0) / total
+    threshold = xp.finfo(scores.dtype).eps ** 0.5 * (1 + mean**2)
+    return xp.where(variance > threshold, variance, xp.zeros_like(variance))
+
+
+def _platt_derivatives(scores, Z, weights, slope, beta, prior, variance, xp):
+    """Gradient (g_a, g_b) and Hessian (h_aa, h_ab, h_bb) per tag of
+    sum_i w_i [log(1 + exp(a s_i + b)) - z_i (a s_i + b)]
+    + prior / 2 * (variance * (a - 1)^2 + b^2).
+    Where ``variance`` is 0 the slope is fixed: g_a = h_ab = 0 and h_aa = 1."""
+    p = _em.sigmoid(slope * scores + beta, xp)
+    residual = weights * (p - Z)
+    curvature = weights * (p * (1 - p))
+    free = variance > 0
+    zeros = xp.zeros_like(beta)
+    g_a = xp.where(
+        free, xp.sum(residual * scores, axis=0) + prior * variance * (slope - 1), zeros
+    )
+    g_b = xp.sum(residual, axis=0) + prior * beta
+    h_aa = xp.where(
+        free, xp.sum(curvature * (scores * scores), axis=0) + prior * variance, zeros + 1
+    )
+    h_ab = xp.where(free, xp.sum(curvature * scores, axis=0), zeros)
+    h_bb = xp.sum(curvature, axis=0) + prior
+    return g_a, g_b, h_aa, h_ab, h_bb
+
+
+def solve_platt(scores, Z, weights, prior, variance, xp, slope=None, beta=None):
+    """The penalised maximum-likelihood slope and offset of every tag, by Newton.
+
+    Per tag, ``P(z = 1 | s) = sigmoid(a * s + b)`` minimises the weighted negative
+    log-likelihood plus ``prior / 2 * (variance * (a - 1)**2 + b**2)``: a Gaussian
+    prior centred on the uncalibrated model (a = 1, b = 0). ``variance`` (from
+    :func:`score_variance`) makes the two penalties comparable: ``(a - 1)**2 *
+    variance`` is the mean squared change a slope change makes to the (centred)
+    log-odds, as ``b**2`` is the one an offset makes, and ``prior * variance`` is
+    then, like ``prior`` for ``b``, worth ``prior`` clean examples' curvature
+    (whatever the scale of the scores). A tag with ``variance == 0`` keeps a = 1.
+
+    Parameters
+    ----------
+    scores, Z : arrays of shape (n_samples, n_tags)
+        The model's log-odds and the clean 0/1 labels, in one float dtype.
+    weights : array of shape (n_samples, 1)
+    prior : array of shape (n_tags,)
+        Prior strength per tag; must be > 0 for tags whose labels are all one class
+        (and for tags whose scores separate the labels).
+    variance : array of shape (n_tags,)
+    slope, beta : arrays of shape (n_tags,), default=None
+        Starting point (ones and zeros: the uncalibrated model).
+
+    Returns
+    -------
+    slope, beta : arrays of shape (n_tags,)
+    n_iter : int
+        Newton iterations made.
+
+    All tags move together: each tag's 2x2 Newton system is solved in closed form,
+    elementwise over tags. Each tag's step is halved until its gradient's norm
+    (measured as ``g_a**2 / variance + g_b**2``, the units of standardised scores)
+    shrinks: the Newton direction d = -H^-1 g is a descent direction of that norm,
+    (d/dt) |g(theta + t d)|^2 = -2 g' M g < 0, so some fraction of the step always
+    does, and the iteration converges from any start.
+    """
+    n_tags = scores.shape[1]
+    if slope is None:
+        slope = xp.ones(n_tags, dtype=scores.dtype, device=scores.device)
+    if beta is None:
+        beta = xp.zeros(n_tags, dtype=scores.dtype, device=scores.device)
+    tiny = xp.finfo(scores.dtype).smallest_normal
+    metric = 1 / xp.where(variance > 0, variance, xp.ones_like(variance))
+
+    def norm2(g_a, g_b):
+        return metric * g_a**2 + g_b**2
+
+    g_a, g_b, h_aa, h_ab, h_bb = _platt_derivatives(
+        scores, Z, weights, slope, beta, prior, variance, xp
+    )
+    for n_iter in range(1, NEWTON_MAX_ITER + 1):
+        det = xp.clip(h_aa * h_bb - h_ab * h_ab, tiny, None)
+        step_a = -(h_bb * g_a - h_ab * g_b) / det
+        step_b = -(h_aa * g_b - h_ab * g_a) / det
+        size = norm2(g_a, g_b)
+        fraction = xp.ones_like(beta)
+        moving = size != 0
+        for _ in range(MAX_HALVINGS):
+            new = _platt_derivatives(
+                scores, Z, weights, slope + fraction * step_a, beta + fraction * step_b,
+                prior, variance, xp,
+            )
+            # Written as "not smaller" so that a NaN gradient also counts as worse.
+            worse = moving & ~(norm2(new[0], new[1]) < size)
+            if not bool(xp.any(worse)):
+                break
+            fraction = xp.where(worse, fraction / 2, fraction)
+        # A tag still worse after every halving is at its optimum to rounding.
+        zeros = xp.zeros_like(beta)
+        applied_a = xp.where(worse, zeros, fraction * step_a)
+        applied_b = xp.where(worse, zeros, fraction * step_b)
+        slope, beta = slope + applied_a, beta + applied_b
+        g_a, g_b, h_aa, h_ab, h_bb = (
+            xp.where(worse, old, updated)
+            for old, updated in zip((g_a, g_b, h_aa, h_ab, h_bb), new)
+        )
+        ones = xp.ones_like(beta)
+        relative = xp.maximum(
+            xp.abs(applied_a) / xp.maximum(xp.abs(slope), ones),
+            xp.abs(applied_b) / xp.maximum(xp.abs(beta), ones),
+        )
+        if float(xp.max(relative)) <= NEWTON_TOL:
+            return slope, beta, n_iter
+    warnings.warn(
+        f"The slope and intercept Newton iteration did not converge in {NEWTON_MAX_ITER} "
+        "iterations; slope_ and beta_ may be inaccurate (with prior_strength=0, a tag "
+        "whose scores separate its clean labels has no finite maximum-likelihood slope).",
+        ConvergenceWarning,
+    )
+    return slope, beta, NEWTON_MAX_ITER
+
+
+def platt_leave_one_out_logits(scores, Z, weights, slope, beta, prior, variance, xp):
+    """Each example's calibrated log-odds under (a, b) re-fitted without it.
+
+    The 2-D version of :func:`intercept_leave_one_out_logits`: one Newton step on
+    the objective without example i, theta_(-i) = theta + (H - h_i)^-1 g_i, where H
+    is the full 2x2 Hessian, h_i = w_i p_i (1 - p_i) (s_i, 1)(s_i, 1)' the example's
+    own part of it and g_i = w_i (p_i - z_i) (s_i, 1) its gradient (the full gradient
+    is 0 at the optimum). Returns the (n_samples, n_tags) array of
+    ``a_(-i) s_i + b_(-i)``.
+    """
+    p = _em.sigmoid(slope * scores + beta, xp)
+    residual = weights * (p - Z)
+    own = weights * (p * (1 - p))
+    _, _, h_aa, h_ab, h_bb = _platt_derivatives(
+        scores, Z, weights, slope, beta, prior, variance, xp
+    )
+    free = variance > 0
+    zeros = xp.zeros_like(scores)
+    A = xp.where(free, h_aa - own * (scores * scores), zeros + 1)
+    B = xp.where(free, h_ab - own * scores, zeros)
+    D = h_bb - own
+    g_a = xp.where(free, residual * scores, zeros)
+    det = xp.clip(A * D - B * B, xp.finfo(scores.dtype).smallest_normal, None)
+    slope_without = slope + (D * g_a - B * residual) / det
+    beta_without = beta + (A * residual - B * g_a) / det
+    return slope_without * scores + beta_without
+
+
+def platt_leave_one_out_log_likelihood(scores, Z, weights, slope, beta, prior, variance, xp):
+    """Approximate leave-one-out log-likelihood of the clean labels under (a, b), per tag."""
+    logits = platt_leave_one_out_logits(scores, Z, weights, slope, beta, prior, variance, xp)
+    return log_likelihood(logits, Z, weights, xp)
 
 
 # ------------------------------------------------------------------------ helpers
@@ -170,8 +367,127 @@ def _as_log_odds(proba, xp):
     return xp.log(proba) - xp.log1p(-proba)
 
 
+class _FamilyFit(NamedTuple):
+    slope: object  # arrays of shape (n_tags,)
+    beta: object
+    prior: object  # the per-tag prior strengths used (degenerate tags floored)
+    strength: float
+    n_iter: int
+
+
+class _Calibration(NamedTuple):
+    slope: object
+    beta: object
+    strength: object  # float, or an ndarray per tag under method="auto"
+    n_iter: int
+    method: np.ndarray
+    selection: str
+
+
+def _fit_family(family, scores, Z, weights, xp, priors, strengths, informative, variance):
+    """The fit of one family ("intercept" or "platt") at the best of ``strengths`` by
+    approximate leave-one-out log-likelihood summed over the informative tags (the
+    only one when there is one strength). Warm-started along ``strengths``."""
+    slope = beta = None
+    candidates, totals = [], []
+    for strength in strengths:
+        prior = priors(strength)
+        if family == "intercept":
+            beta, n_iter = solve_intercepts(scores, Z, weights, prior, xp, beta=beta)
+            slope = xp.ones_like(beta)
+            if len(strengths) > 1:
+                log_lik = leave_one_out_log_likelihood(scores, Z, weights, beta, prior, xp)
+        else:
+            slope, beta, n_iter = solve_platt(
+                scores, Z, weights, prior, variance, xp, slope=slope, beta=beta
+            )
+            if len(strengths) > 1:
+                log_lik = platt_leave_one_out_log_likelihood(
+                    scores, Z, weights, slope, beta, prior, variance, xp
+                )
+        candidates.append(_FamilyFit(slope, beta, prior, strength, n_iter))
+        if len(strengths) > 1:
+            totals.append(xp.sum(informative * log_lik))
+    if len(strengths) == 1:
+        return candidates[0]
+    # One host transfer for the whole choice.
+    return candidates[int(np.argmax(to_numpy(xp.stack(totals))))]
+
+
+def _fit_shared(scores, Z, weights, xp, strengths):
+    """One slope and offset for all tags (every (image, tag) cell an example), at the
+    best of ``strengths``; and the cells' leave-one-out log-odds, (n_samples, n_tags)."""
+    shape = scores.shape
+    flat_scores = xp.reshape(scores, (-1, 1))
+    flat_Z = xp.reshape(Z, (-1, 1))
+    flat_weights = xp.reshape(weights * xp.ones_like(scores), (-1, 1))
+    positives = xp.sum(flat_weights * flat_Z, axis=0)
+    degenerate = (positives <= 0) | (xp.sum(flat_weights * (1 - flat_Z), axis=0) <= 0)
+    floor = xp.astype(degenerate, positives.dtype) * DEGENERATE_PRIOR
+
+    def priors(strength):
+        return xp.maximum(xp.full_like(positives, strength), floor)
+
+    variance = score_variance(flat_scores, flat_weights, xp)
+    informative = xp.ones_like(positives)
+    fit = _fit_family(
+        "platt", flat_scores, flat_Z, flat_weights, xp, priors, strengths, informative,
+        variance,
+    )
+    logits = platt_leave_one_out_logits(
+        flat_scores, flat_Z, flat_weights, fit.slope, fit.beta, fit.prior, variance, xp
+    )
+    expand = xp.ones(shape[1], dtype=scores.dtype, device=scores.device)
+    fit = fit._replace(slope=fit.slope * expand, beta=fit.beta * expand)
+    return fit, xp.reshape(logits, shape)
+
+
+def _select(logits, methods, xp, device):
+    """Per tag t, the column t of ``logits[methods[t]]``."""
+    out = logits["none"]
+    for family, values in logits.items():
+        mask = methods == family
+        if family != "none" and mask.any():
+            out = xp.where(xp.asarray(mask, device=device), values, out)
+    return out
+
+
+class _AnnotationCheck:
+    """Does a set of (leave-one-out) log-odds annotate the clean set about as well as
+    the uncalibrated scores? Top-k annotation F1 (:func:`skrobust.metrics.annotation_scores`,
+    k = min(ANNOTATION_K, n_tags - 1)) over the examples of positive weight: it fails
+    when the mean over tags of the per-tag F1 change is below minus
+    ``ANNOTATION_TOLERANCE_SE`` standard errors of that mean. With k < 1 (one tag) or
+    no positive label there is nothing to check."""
+
+    def __init__(self, scores, Z, weights, xp):
+        self.xp = xp
+        self.k = min(ANNOTATION_K, scores.shape[1] - 1)
+        kept = np.flatnonzero(to_numpy(weights)[:, 0] > 0)
+        self.Z = to_numpy(Z)[kept]
+        self.rows = xp.asarray(kept, device=scores.device)
+        self.active = self.k >= 1 and kept.size > 0 and bool(self.Z.any())
+        self.reference = self.f1_per_tag(scores) if self.active else None
+
+    def f1_per_tag(self, logits):
+        # Ranked by log-odds: the order of the probabilities, without the ties that
+        # saturated sigmoids would make. NaN for tags without a positive example.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            logits = self.xp.take(logits, self.rows, axis=0)
+            return annotation_scores(self.Z, logits, k=self.k).f1_per_tag
+
+    def passes(self, logits):
+        if not self.active:
+            return True
+        evaluated = ~np.isnan(self.reference)
+        change = (self.f1_per_tag(logits) - self.reference)[evaluated]
+        se = change.std(ddof=1) / np.sqrt(change.size) if change.size > 1 else 0.0
+        return bool(change.mean() >= -ANNOTATION_TOLERANCE_SE * se)
+
+
 class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
-    """Re-fit one intercept per tag of a classifier on a small set of clean labels.
+    """Re-fit the intercept (and slope) per tag of a classifier on a few clean labels.
 
     The wrapped classifier's weights are kept exactly as they are; only an offset
     ``beta_t`` per tag is learned, ``P(z_t = 1 | x) = sigmoid(s_t(x) + beta_t)``,
@@ -182,6 +498,16 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     from User-Supplied Tags"). ``beta`` is the maximum a posteriori value under a
     Gaussian prior ``beta_t ~ N(0, 1 / prior_strength)`` that shrinks toward the
     uncalibrated model, found for all tags at once by a vectorised Newton iteration.
+
+    That is ``method="intercept"``. A strongly regularised model's scores are
+    compressed toward 0, and one offset cannot stretch them: it then moves every
+    image toward the tag's base rate and can make top-k annotation much worse.
+    ``method="platt"`` fits ``P(z_t = 1 | x) = sigmoid(a_t s_t(x) + beta_t)``, a
+    slope and an offset per tag, under a Gaussian prior centred on the uncalibrated
+    model (``a_t = 1, beta_t = 0``). ``method="auto"`` (the default) chooses by
+    approximate leave-one-out on the clean set and keeps the model unchanged rather
+    than lower its clean-set log-likelihood or (beyond noise) its top-k annotation;
+    see Notes.
 
     Which data go where in :meth:`fit`:
 
@@ -208,15 +534,28 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ``y``) or multi-label (a 2-D 0/1 tag matrix, one score column per tag, such
         as a :class:`~skrobust.RobustLogisticRegression` fitted on tags). None
         means ``RobustLogisticRegression()`` (unfitted: pass ``X_noisy``).
+    method : {"auto", "intercept", "platt"}, default="auto"
+        What is re-fitted per tag.
+
+        - "intercept": the offset ``beta_t`` only (the paper's calibration).
+        - "platt": a slope ``a_t`` and an offset ``beta_t``,
+          ``sigmoid(a_t s_t + beta_t)``.
+        - "auto": per tag the better of the two by approximate leave-one-out
+          log-likelihood of the clean labels (ties to "intercept"), checked as a
+          whole against the uncalibrated model; see Notes for the fallbacks.
     prior_strength : float >= 0 or "auto", default="auto"
-        Precision of the Gaussian prior on each ``beta_t``, in units of clean
-        examples' curvature: the objective per tag is the (weighted) negative
-        log-likelihood of the clean labels plus ``prior_strength / 2 * beta_t**2``.
-        0 is plain maximum likelihood. "auto" picks one strength for all tags from
-        ``1e-3, 10**-2.5, ..., 1e3`` by the approximate leave-one-out log-likelihood
-        of the clean labels (each example scored by beta re-fitted without it, to
-        second order), summed over tags. Tags whose clean labels are all 0 or all 1
-        are left out of that choice and always get a strength of at least 1.
+        Precision of the Gaussian prior, in units of clean examples' curvature: the
+        objective per tag is the (weighted) negative log-likelihood of the clean
+        labels plus ``prior_strength / 2 * beta_t**2`` ("intercept"), or plus
+        ``prior_strength / 2 * (v_t * (a_t - 1)**2 + beta_t**2)`` ("platt"), where
+        ``v_t`` is the (weighted) variance of the tag's scores on the clean set
+        (see Notes). 0 is plain maximum likelihood. "auto" picks one strength for
+        all tags from ``1e-3, 10**-2.5, ..., 1e3`` by the approximate leave-one-out
+        log-likelihood of the clean labels (each example scored by the parameters
+        re-fitted without it, to second order), summed over tags; under
+        ``method="auto"`` each of the two fits gets its own. Tags whose clean labels
+        are all 0 or all 1 are left out of that choice and always get a strength of
+        at least 1.
     prefit : "auto" or bool, default="auto"
         Whether ``estimator`` is already fitted and used as is. "auto": yes exactly
         when it is fitted. True: it must be fitted (NotFittedError otherwise).
@@ -229,13 +568,26 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     beta_ : array of shape (n_tags,)
         The learned intercept offset per tag (1 tag for a binary ``y``), on the
         namespace and device of the model's scores, in their dtype.
-    prior_strength_ : float
-        The prior strength used: the chosen one under "auto" (1.0 when every tag's
-        labels are all one class, leaving nothing to choose by).
+    slope_ : array of shape (n_tags,)
+        The learned slope per tag, like ``beta_``: exactly 1 for tags fitted
+        without one. Calibrated log-odds are ``slope_ * s + beta_``.
+    method_ : tuple of str, one per tag
+        What each tag got: "intercept" or "platt"; under ``method="auto"`` also
+        "shared" (one slope and offset common to all tags) or "none" (unchanged:
+        ``slope_ = 1, beta_ = 0``).
+    selection_ : str
+        Under ``method="auto"``, the rung of its ladder that was used (see Notes):
+        "per tag", "platt", "shared" or "none". Otherwise ``method``.
+    prior_strength_ : float or ndarray of shape (n_tags,)
+        The prior strength used: the chosen one under ``prior_strength="auto"``
+        (1.0 when every tag's labels are all one class, leaving nothing to choose
+        by). Under ``method="auto"``, an array of shape (n_tags,) like ``beta_``,
+        with each tag's (that of the fit it got; ``inf`` for tags left unchanged).
     classes_ : array of shape (2,) or (n_tags,)
         ``estimator_.classes_``.
     n_iter_ : int
-        Newton iterations of the final solve.
+        Newton iterations of the final solve (the most of any fit's under
+        ``method="auto"``).
     n_features_in_ : int
         ``estimator_.n_features_in_``, when it has one.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -250,6 +602,35 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     Notes
     -----
+    **The slope's prior.** ``(a_t - 1)**2`` is scaled by ``v_t``, the variance of the
+    tag's scores on the clean set: ``v_t (a_t - 1)**2`` is the mean squared change a
+    slope change makes to the (centred) log-odds, as ``beta_t**2`` is the one an
+    offset makes, so one ``prior_strength`` means the same for both, whatever the
+    scale of the scores; and ``prior_strength * v_t`` is then worth
+    ``prior_strength`` clean examples' curvature for ``a_t``, as ``prior_strength``
+    is for ``beta_t``. Compressed scores (small ``v_t``) thus leave the slope free
+    to grow. A tag whose scores are constant to rounding keeps ``a_t = 1``. With
+    ``prior_strength=0`` and ``method="platt"``, a tag whose scores separate its
+    clean labels has no finite maximum-likelihood slope (ConvergenceWarning).
+
+    **method="auto".** Per tag, "platt" if its approximate leave-one-out
+    log-likelihood is higher than "intercept"'s, else "intercept"; leaving single
+    tags uncalibrated is not a candidate, since it would rank them on the noisy
+    tags' scale next to calibrated ones (measured: lower top-k annotation). Then a
+    ladder, from the most flexible: (1) that per-tag choice, (2) "platt" for every
+    tag, (3) "shared", one slope and offset for all tags (every image-tag pair an
+    example), which leaves each image's ranking of its tags and so its top-k
+    annotation exactly as they are; the first rung is used whose total
+    leave-one-out log-likelihood is strictly higher than the uncalibrated model's
+    and whose leave-one-out annotation F1 at ``k = min(5, n_tags - 1)``
+    (:func:`skrobust.metrics.annotation_scores` of each example's log-odds under
+    the parameters re-fitted without it) is not lower than the uncalibrated
+    model's by more than one standard error of the mean per-tag F1 change (a few
+    dozen clean images give a noisy F1; see ``docs/scripts/calibration_methods.py``).
+    If none qualifies the model is left unchanged. ``selection_`` says which rung
+    was used; the F1 check ignores ``sample_weight`` except that examples of
+    weight 0 are left out.
+
     A tag whose clean labels are all 0 or all 1 has no finite maximum-likelihood
     ``beta``; it gets the prior (strength at least 1, even with
     ``prior_strength=0``) and a UserWarning naming it.
@@ -279,6 +660,17 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     (2, 3)
     >>> calibrated.estimator_ is model             # used as is, never refitted
     True
+    >>> len(calibrated.method_), calibrated.slope_.shape  # per tag: what it got
+    (3, (3,))
+
+    Strong L2 compresses the scores; one offset cannot stretch them, a slope can:
+
+    >>> strong = RobustLogisticRegression(alpha=1.0, random_state=0).fit(X[2000:], Y[2000:])
+    >>> calibrated = InterceptCalibrator(strong).fit(X[:2000], Z[:2000])
+    >>> calibrated.method_, calibrated.selection_
+    (('platt', 'platt', 'platt'), 'per tag')
+    >>> bool((calibrated.slope_ > 10).all())
+    True
     """
 
     _parameter_constraints: dict = {
@@ -287,12 +679,16 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             HasMethods(["fit", "predict_proba"]),
             None,
         ],
+        "method": [StrOptions({"auto", "intercept", "platt"})],
         "prior_strength": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "prefit": ["boolean", StrOptions({"auto"})],
     }
 
-    def __init__(self, estimator=None, *, prior_strength="auto", prefit="auto"):
+    def __init__(
+        self, estimator=None, *, method="auto", prior_strength="auto", prefit="auto"
+    ):
         self.estimator = estimator
+        self.method = method
         self.prior_strength = prior_strength
         self.prefit = prefit
 
@@ -396,12 +792,18 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         output_dtype = scores.dtype  # beta_ is kept in the model's own dtype
         scores = xp.astype(scores, dtype)
 
-        beta, prior_strength, n_iter = self._solve(scores, Z, weights, xp)
+        fit = self._solve(scores, Z, weights, xp)
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
-        self.beta_ = xp.astype(beta, output_dtype)
-        self.prior_strength_ = prior_strength
-        self.n_iter_ = n_iter
+        self.slope_ = xp.astype(fit.slope, output_dtype)
+        self.beta_ = xp.astype(fit.beta, output_dtype)
+        self.method_ = tuple(str(method) for method in fit.method)
+        self.selection_ = fit.selection
+        self.prior_strength_ = (
+            fit.strength if isinstance(fit.strength, float)
+            else xp.astype(fit.strength, output_dtype)
+        )
+        self.n_iter_ = fit.n_iter
         self._binary = binary
         return self
 
@@ -454,7 +856,7 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return xp.astype(Z, dtype)
 
     def _solve(self, scores, Z, weights, xp):
-        """beta, the prior strength used and the Newton iterations of the final solve."""
+        """The fitted calibration of every tag, as a :class:`_Calibration`."""
         # Exact zeros (no rounding) when a tag's weighted labels are all one class.
         positives = xp.sum(weights * Z, axis=0)
         degenerate = (positives <= 0) | (xp.sum(weights * (1 - Z), axis=0) <= 0)
@@ -473,24 +875,90 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             return xp.maximum(xp.full_like(positives, strength), floor)
 
         if self.prior_strength != "auto":
-            strength = float(self.prior_strength)
-            beta, n_iter = solve_intercepts(scores, Z, weights, priors(strength), xp)
-            return beta, strength, n_iter
-        if degenerate_np.all():
-            beta, n_iter = solve_intercepts(scores, Z, weights, priors(DEGENERATE_PRIOR), xp)
-            return beta, DEGENERATE_PRIOR, n_iter
-        # Strongest prior first: each solve starts from the previous, nearby beta.
+            strengths = (float(self.prior_strength),)
+        elif degenerate_np.all():
+            strengths = (DEGENERATE_PRIOR,)
+        else:
+            # Strongest prior first: each solve starts from the previous, nearby fit.
+            strengths = tuple(reversed(PRIOR_GRID))
         informative = xp.astype(~degenerate, scores.dtype)
-        beta, candidates, totals = None, [], []
-        for strength in reversed(PRIOR_GRID):
-            prior = priors(strength)
-            beta, n_iter = solve_intercepts(scores, Z, weights, prior, xp, beta=beta)
-            log_lik = leave_one_out_log_likelihood(scores, Z, weights, beta, prior, xp)
-            candidates.append((beta, strength, n_iter))
-            totals.append(xp.sum(informative * log_lik))
-        # One host transfer for the whole choice.
-        best = int(np.argmax(to_numpy(xp.stack(totals))))
-        return candidates[best]
+        variance = score_variance(scores, weights, xp)
+        n_tags = scores.shape[1]
+        if self.method != "auto":
+            fit = _fit_family(
+                self.method, scores, Z, weights, xp, priors, strengths, informative, variance
+            )
+            return _Calibration(
+                fit.slope, fit.beta, fit.strength, fit.n_iter,
+                np.full(n_tags, self.method), self.method,
+            )
+        return self._auto(scores, Z, weights, xp, priors, strengths, informative, variance)
+
+    def _auto(self, scores, Z, weights, xp, priors, strengths, informative, variance):
+        """method="auto": the first rung of the ladder (see the class Notes) that
+        improves the clean set's approximate leave-one-out log-likelihood over the
+        uncalibrated model and does not lower its leave-one-out top-k annotation F1."""
+        n_samples, n_tags = scores.shape
+        device = scores.device
+        fits = {
+            family: _fit_family(
+                family, scores, Z, weights, xp, priors, strengths, informative, variance
+            )
+            for family in ("intercept", "platt")
+        }
+        loo_logits = {
+            "none": scores,  # the uncalibrated model: nothing fitted, nothing left out
+            "intercept": intercept_leave_one_out_logits(
+                scores, Z, weights, fits["intercept"].beta, fits["intercept"].prior, xp
+            ),
+            "platt": platt_leave_one_out_logits(
+                scores, Z, weights, fits["platt"].slope, fits["platt"].beta,
+                fits["platt"].prior, variance, xp,
+            ),
+        }
+        if n_tags > 1:
+            fits["shared"], loo_logits["shared"] = _fit_shared(
+                scores, Z, weights, xp, strengths
+            )
+        # One host transfer: the leave-one-out log-likelihood of each family and tag.
+        names = list(loo_logits)
+        loo = to_numpy(xp.stack([log_likelihood(loo_logits[f], Z, weights, xp) for f in names]))
+        loo = dict(zip(names, loo))
+
+        per_tag = np.where(loo["platt"] > loo["intercept"], "platt", "intercept")
+        rungs = [("per tag", per_tag), ("platt", np.full(n_tags, "platt"))]
+        if n_tags > 1:
+            rungs.append(("shared", np.full(n_tags, "shared")))
+        check = _AnnotationCheck(scores, Z, weights, xp)
+        selection, methods = "none", np.full(n_tags, "none")
+        tried = []
+        for name, choice in rungs:
+            if any(np.array_equal(choice, earlier) for earlier in tried):
+                continue
+            tried.append(choice)
+            total = sum(float(loo[f][t]) for t, f in enumerate(choice))
+            if not total > float(np.sum(loo["none"])):  # ties go to the simpler model
+                continue
+            if name == "shared" and not float(to_numpy(fits["shared"].slope)[0]) > 0:
+                continue  # a non-positive common slope would reverse every ranking
+            # A common increasing map leaves each image's ranking of its tags, hence
+            # its top-k annotation, exactly as it is: nothing to check.
+            if name == "shared" or check.passes(_select(loo_logits, choice, xp, device)):
+                selection, methods = name, choice
+                break
+
+        ones = xp.ones(n_tags, dtype=scores.dtype, device=device)
+        slope, beta = ones, ones * 0
+        strength = ones * float("inf")
+        for family, fit in fits.items():
+            mask_np = methods == family
+            if mask_np.any():
+                mask = xp.asarray(mask_np, device=device)
+                slope = xp.where(mask, fit.slope, slope)
+                beta = xp.where(mask, fit.beta, beta)
+                strength = xp.where(mask, ones * fit.strength, strength)
+        n_iter = max(fit.n_iter for fit in fits.values())
+        return _Calibration(slope, beta, strength, n_iter, methods, selection)
 
     # -------------------------------------------------------------------- predicting
 
@@ -533,7 +1001,8 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="beta_", method=method)
         scores, xp = self._log_odds(self.estimator_, X, self._binary)
-        return scores + self.beta_, xp
+        # slope_ is exactly 1 for tags fitted without a slope: s * 1 + beta == s + beta.
+        return scores * self.slope_ + self.beta_, xp
 
     def decision_function(self, X):
         """Calibrated log-odds ``s(x) + beta``.

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sklearn
 import torch
-from scipy.optimize import brentq
+from scipy.optimize import brentq, minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
@@ -23,14 +23,18 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skrobust import InterceptCalibrator, RobustLogisticRegression
+from skrobust import InterceptCalibrator, RobustLogisticRegression, calibration
 from skrobust._array_api import to_numpy
 from skrobust.calibration import (
     PRIOR_GRID,
     leave_one_out_log_likelihood,
+    platt_leave_one_out_log_likelihood,
+    score_variance,
     solve_intercepts,
+    solve_platt,
 )
 from skrobust.datasets import make_tagged_classification
+from skrobust.metrics import annotation_scores
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -106,6 +110,95 @@ def test_approximate_leave_one_out_tracks_the_exact_one():
     np.testing.assert_allclose(approx, exact, rtol=1e-3)
 
 
+# --------------------------------------------------- the slope and intercept solver
+
+
+def _platt_objective(s, z, w, prior, variance):
+    """The penalised objective of one tag for scipy, with its gradient and Hessian."""
+
+    def f(theta):
+        a, b = theta
+        logit = a * s + b
+        return np.sum(w * (np.logaddexp(0, logit) - z * logit)) + prior / 2 * (
+            variance * (a - 1) ** 2 + b**2
+        )
+
+    def jac(theta):
+        a, b = theta
+        r = w * (expit(a * s + b) - z)
+        return np.array([r @ s + prior * variance * (a - 1), r.sum() + prior * b])
+
+    def hess(theta):
+        a, b = theta
+        p = expit(a * s + b)
+        c = w * p * (1 - p)
+        return np.array([[c @ (s * s) + prior * variance, c @ s], [c @ s, c.sum() + prior]])
+
+    return f, jac, hess
+
+
+def _platt_problem(seed=0, n=300):
+    rng = np.random.default_rng(seed)
+    # From compressed (true log-odds / 10) to over-confident (x 3) scores.
+    compression = np.array([0.1, 0.3, 1.0, 3.0, 0.1, 1.0])
+    logits = rng.normal(size=(n, 6)) * 2 + [-3, -1, 0, 1, 2, 4]
+    Z = (rng.random((n, 6)) < expit(logits)).astype(float)
+    scores = logits * compression
+    weights = rng.uniform(0.2, 2.0, size=(n, 1))
+    return scores, Z, weights
+
+
+@pytest.mark.parametrize("prior", [0.0, 0.5, 20.0])
+def test_platt_newton_matches_scipy_to_1e6(prior):
+    """Every tag's (slope, beta) is scipy's minimum of the same penalised objective."""
+    scores, Z, weights = _platt_problem()
+    variance = score_variance(scores, weights, np)
+    slope, beta, n_iter = solve_platt(scores, Z, weights, np.full(6, prior), variance, np)
+    assert n_iter < 50
+    for t in range(scores.shape[1]):
+        f, jac, hess = _platt_objective(scores[:, t], Z[:, t], weights[:, 0], prior, variance[t])
+        expected = minimize(
+            f, [1.0, 0.0], jac=jac, hess=hess, method="trust-exact", options={"gtol": 1e-12}
+        ).x
+        np.testing.assert_allclose([slope[t], beta[t]], expected, rtol=1e-6, atol=1e-6)
+    # The prior's scale: weighted variance of each tag's scores on the clean set.
+    mean = np.average(scores, axis=0, weights=weights[:, 0])
+    np.testing.assert_allclose(
+        variance, np.average((scores - mean) ** 2, axis=0, weights=weights[:, 0])
+    )
+
+
+def test_platt_keeps_the_slope_of_a_tag_with_constant_scores():
+    """No spread in the scores, no information on a slope: the intercept-only fit."""
+    scores, Z, weights = _platt_problem()
+    scores[:, 2] = 0.7
+    variance = score_variance(scores, weights, np)
+    assert variance[2] == 0
+    prior = np.full(6, 0.5)
+    slope, beta, _ = solve_platt(scores, Z, weights, prior, variance, np)
+    alone, _ = solve_intercepts(scores[:, 2:3], Z[:, 2:3], weights, prior[:1], np)
+    assert slope[2] == 1
+    np.testing.assert_allclose(beta[2], alone[0], rtol=1e-10)
+
+
+def test_platt_approximate_leave_one_out_tracks_the_exact_one():
+    scores, Z, weights = _platt_problem(seed=2, n=120)
+    weights = np.ones_like(weights)
+    prior = np.full(6, 0.3)
+    variance = score_variance(scores, weights, np)
+    slope, beta, _ = solve_platt(scores, Z, weights, prior, variance, np)
+    approx = platt_leave_one_out_log_likelihood(
+        scores, Z, weights, slope, beta, prior, variance, np
+    )
+    exact = np.zeros(6)
+    for i in range(scores.shape[0]):
+        keep = np.arange(scores.shape[0]) != i
+        a, b, _ = solve_platt(scores[keep], Z[keep], weights[keep], prior, variance, np)
+        logit = a * scores[i] + b
+        exact += Z[i] * np.log(expit(logit)) + (1 - Z[i]) * np.log(expit(-logit))
+    np.testing.assert_allclose(approx, exact, rtol=1e-2)
+
+
 # --------------------------------------------------------------------- the prior
 
 
@@ -119,12 +212,17 @@ def test_prior_shrinks_toward_the_uncalibrated_model(small):
     assert np.all(betas[2] < 0.05)
 
 
-def test_auto_prior_is_chosen_from_the_grid(small):
+@pytest.mark.parametrize("method", ["intercept", "platt"])
+def test_auto_prior_is_chosen_from_the_grid(small, method):
+    # An explicit method: under the default method="auto" prior_strength_ is per tag.
     model, X, Z = small
-    calibrated = InterceptCalibrator(model).fit(X, Z)
+    calibrated = InterceptCalibrator(model, method=method).fit(X, Z)
     assert calibrated.prior_strength_ in PRIOR_GRID
-    fixed = InterceptCalibrator(model, prior_strength=calibrated.prior_strength_).fit(X, Z)
+    fixed = InterceptCalibrator(
+        model, method=method, prior_strength=calibrated.prior_strength_
+    ).fit(X, Z)
     np.testing.assert_allclose(calibrated.beta_, fixed.beta_, atol=1e-10)
+    np.testing.assert_allclose(calibrated.slope_, fixed.slope_, atol=1e-10)
 
 
 def test_auto_prior_shrinks_a_rare_tag_more_than_maximum_likelihood(small):
@@ -172,7 +270,8 @@ def _per_tag_scores(proba, Z):
 def compare_calibrations(model, X_clean, Z_clean, X_test, Z_test):
     """(log-loss, Brier) of the uncalibrated model, InterceptCalibrator and
     CalibratedClassifierCV(FrozenEstimator, method="sigmoid") per tag."""
-    ours = InterceptCalibrator(model).fit(X_clean, Z_clean)
+    # The paper's intercept-only calibration, named: the default is now "auto".
+    ours = InterceptCalibrator(model, method="intercept").fit(X_clean, Z_clean)
     platt = np.column_stack([
         CalibratedClassifierCV(
             FrozenEstimator(_TagColumn(model, t).fit(None, None)), method="sigmoid"
@@ -248,15 +347,104 @@ def test_a_known_intercept_shift_is_recovered():
     np.testing.assert_allclose(calibrated.beta_, shift, atol=0.05)
 
 
+# ------------------------------------------------- compressed scores: method="auto"
+
+
+def _true_model(scale, seed=0, n_tags=8):
+    """An RLR whose scores are the true log-odds times ``scale``; 300 clean rows to
+    calibrate on and 5,000 held-out ones."""
+    X, Y, Z, coef, intercept = make_tagged_classification(
+        n_samples=6000, n_features=10, n_tags=n_tags, pi=0.5, random_state=seed,
+        return_coef=True,
+    )
+    model = quiet_fit(RobustLogisticRegression(max_iter=1, random_state=0), X[:500], Y[:500])
+    model.coef_, model.intercept_ = scale * coef, scale * intercept
+    return model, (X[:300], Z[:300]), (X[1000:], Z[1000:])
+
+
+def _held_out(proba, Z):
+    """(mean per-tag log-loss, annotation F1@5) against the true labels."""
+    return log_loss(Z.ravel(), proba.ravel()), annotation_scores(Z, proba, k=5).f1
+
+
+def test_platt_repairs_compressed_scores_and_auto_chooses_it():
+    """Scores = true log-odds / 10, as strong L2 leaves them. One offset per tag moves
+    every image toward the tag's base rate: better log-loss than none, but worse
+    annotation; the slope restores both, and "auto" finds it."""
+    model, clean, test = _true_model(scale=0.1)
+    uncalibrated = _held_out(expit(model.decision_function(test[0])), test[1])
+    results = {
+        method: InterceptCalibrator(model, method=method).fit(*clean)
+        for method in ("intercept", "platt", "auto")
+    }
+    scores = {m: _held_out(c.predict_proba(test[0]), test[1]) for m, c in results.items()}
+    log_loss_, f1 = 0, 1
+    assert scores["platt"][log_loss_] < scores["intercept"][log_loss_] - 0.1
+    assert scores["intercept"][f1] < scores["platt"][f1] - 0.01
+    assert scores["intercept"][f1] < uncalibrated[f1] - 0.01  # the failure being fixed
+    assert np.all(results["platt"].slope_ > 5)  # toward the true 10
+    auto = results["auto"]
+    np.testing.assert_array_equal(auto.method_, ["platt"] * 8)
+    np.testing.assert_allclose(auto.slope_, results["platt"].slope_)
+    assert auto.selection_ == "per tag"
+    assert auto.prior_strength_.shape == (8,)
+    assert scores["auto"][log_loss_] < uncalibrated[log_loss_]
+    assert scores["auto"][f1] > uncalibrated[f1] - 0.005  # within noise (same ranking)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_auto_leaves_a_calibrated_model_unchanged(seed):
+    model, clean, test = _true_model(scale=1.0, seed=seed)
+    calibrated = InterceptCalibrator(model).fit(*clean)
+    proba, truth = calibrated.predict_proba(test[0]), expit(model.decision_function(test[0]))
+    assert np.abs(proba - truth).max() < 0.05
+    assert _held_out(proba, test[1])[0] < _held_out(truth, test[1])[0] + 1e-3
+    if calibrated.selection_ == "none":
+        np.testing.assert_array_equal(calibrated.method_, ["none"] * 8)
+        np.testing.assert_array_equal(calibrated.slope_, np.ones(8))
+        np.testing.assert_array_equal(calibrated.beta_, np.zeros(8))
+        assert np.all(np.isinf(calibrated.prior_strength_))
+
+
+def test_auto_falls_back_to_a_shared_slope_that_keeps_every_ranking(monkeypatch):
+    """When the per-tag fits fail the annotation check (here: forced to), one slope
+    and offset for all tags still mends the log-loss, and leaves each image's
+    ranking of its tags, so its top-k annotation, exactly as it was."""
+    monkeypatch.setattr(calibration, "ANNOTATION_TOLERANCE_SE", -np.inf)
+    model, clean, test = _true_model(scale=0.1)
+    calibrated = InterceptCalibrator(model).fit(*clean)
+    assert calibrated.selection_ == "shared"
+    np.testing.assert_array_equal(calibrated.method_, ["shared"] * 8)
+    assert np.ptp(calibrated.slope_) == 0 and np.ptp(calibrated.beta_) == 0
+    assert calibrated.slope_[0] > 5
+    uncalibrated = model.decision_function(test[0])
+    proba = calibrated.predict_proba(test[0])
+    np.testing.assert_array_equal(np.argsort(proba, axis=1), np.argsort(uncalibrated, axis=1))
+    assert _held_out(proba, test[1])[0] < _held_out(expit(uncalibrated), test[1])[0] - 0.1
+
+
+def test_auto_on_a_binary_model(small):
+    """One tag: no annotation to check; the better of the two fits, or none."""
+    model, X, Z = small
+    binary = quiet_fit(RobustLogisticRegression(alpha=1.0, max_iter=5, random_state=0), X, Z[:, 0])
+    calibrated = InterceptCalibrator(binary).fit(X, Z[:, 0])
+    assert calibrated.slope_.shape == calibrated.beta_.shape == (1,)
+    assert calibrated.method_ in (("intercept",), ("platt",), ("none",))
+    assert calibrated.predict_proba(X).shape == (X.shape[0], 2)
+
+
 # ------------------------------------------------------------------ degenerate tags
 
 
+@pytest.mark.parametrize("method", ["intercept", "platt", "auto"])
 @pytest.mark.parametrize("prior_strength", ["auto", 0.0, 0.1])
-def test_tags_with_labels_all_0_or_all_1_get_a_finite_beta_and_a_warning(small, prior_strength):
+def test_tags_with_labels_all_0_or_all_1_get_a_finite_beta_and_a_warning(
+    small, prior_strength, method
+):
     model, X, Z = small
     Z = Z.copy()
     Z[:, 0], Z[:, 2] = 0, 1
-    calibrated = InterceptCalibrator(model, prior_strength=prior_strength)
+    calibrated = InterceptCalibrator(model, method=method, prior_strength=prior_strength)
     with pytest.warns(UserWarning, match=r"Tags \[0, 2\] .*all 0 or all 1"):
         calibrated.fit(X, Z)
     beta = calibrated.beta_
@@ -282,6 +470,12 @@ def test_labels_outside_0_1_are_refused(small):
     Z[5, 1] = 2
     with pytest.raises(ValueError, match=r"outside \{0, 1\}"):
         InterceptCalibrator(model).fit(X, Z)
+
+
+def test_unknown_method_is_refused(small):
+    model, X, Z = small
+    with pytest.raises(ValueError, match="'method' parameter .* must be a str among"):
+        InterceptCalibrator(model, method="isotonic").fit(X, Z)
 
 
 def test_tag_count_must_match_the_model(small):
@@ -338,10 +532,13 @@ def test_inputs_and_the_wrapped_model_are_left_untouched(small):
 # ------------------------------------------------------------------- what it wraps
 
 
-def test_outputs_are_the_shifted_scores(small):
+@pytest.mark.parametrize("method", ["intercept", "platt", "auto"])
+def test_outputs_are_the_shifted_scores(small, method):
     model, X, Z = small
-    calibrated = InterceptCalibrator(model, prior_strength=1.0).fit(X, Z)
-    scores = model.decision_function(X) + calibrated.beta_
+    calibrated = InterceptCalibrator(model, method=method, prior_strength=1.0).fit(X, Z)
+    if method == "intercept":
+        np.testing.assert_array_equal(calibrated.slope_, np.ones(3))
+    scores = model.decision_function(X) * calibrated.slope_ + calibrated.beta_
     np.testing.assert_allclose(calibrated.decision_function(X), scores)
     np.testing.assert_allclose(calibrated.predict_proba(X), expit(scores))
     np.testing.assert_allclose(calibrated.predict_log_proba(X), np.log(expit(scores)))
@@ -365,7 +562,8 @@ def test_binary_rlr_with_string_labels(small):
 def test_classifier_with_decision_function(small):
     _, X, Z = small
     logistic = LogisticRegression().fit(X[:500], Z[:500, 1])
-    calibrated = InterceptCalibrator(logistic, prior_strength=0.0).fit(X[500:], Z[500:, 1])
+    calibrated = InterceptCalibrator(logistic, method="intercept", prior_strength=0.0)
+    calibrated.fit(X[500:], Z[500:, 1])
     expected, _ = solve_intercepts(
         logistic.decision_function(X[500:])[:, None], Z[500:, 1:2].astype(float),
         np.ones((500, 1)), np.zeros(1), np,
@@ -378,7 +576,8 @@ def test_classifiers_with_only_predict_proba(small):
     # Binary: the logit of the positive-class probability.
     bayes = GaussianNB().fit(X[:500], Z[:500, 1])
     assert not hasattr(bayes, "decision_function")
-    calibrated = InterceptCalibrator(bayes, prior_strength=0.5).fit(X[500:], Z[500:, 1])
+    calibrated = InterceptCalibrator(bayes, method="intercept", prior_strength=0.5)
+    calibrated.fit(X[500:], Z[500:, 1])
     p = np.clip(bayes.predict_proba(X[500:])[:, 1], 1e-300, 1)
     p = np.clip(p, np.finfo(float).eps, 1 - np.finfo(float).eps)
     expected, _ = solve_intercepts(
@@ -393,13 +592,18 @@ def test_classifiers_with_only_predict_proba(small):
     assert proba.shape == (X.shape[0], 3) and np.all((proba > 0) & (proba < 1))
 
 
-def test_sample_weight_is_repetition_for_a_fixed_prior(small):
+# Not "auto": its leave-one-out choice leaves out a weighted example with all its
+# copies, so weights and repetitions can choose differently there.
+@pytest.mark.parametrize("method", ["intercept", "platt"])
+def test_sample_weight_is_repetition_for_a_fixed_prior(small, method):
     model, X, Z = small
     counts = np.arange(X.shape[0]) % 3  # 0: dropped, 1: once, 2: twice
-    weighted = InterceptCalibrator(model, prior_strength=2.0).fit(X, Z, sample_weight=counts)
+    params = dict(method=method, prior_strength=2.0)
+    weighted = InterceptCalibrator(model, **params).fit(X, Z, sample_weight=counts)
     rows = np.repeat(np.arange(X.shape[0]), counts)
-    repeated = InterceptCalibrator(model, prior_strength=2.0).fit(X[rows], Z[rows])
+    repeated = InterceptCalibrator(model, **params).fit(X[rows], Z[rows])
     np.testing.assert_allclose(weighted.beta_, repeated.beta_, atol=1e-10)
+    np.testing.assert_allclose(weighted.slope_, repeated.slope_, atol=1e-10)
 
 
 # ------------------------------------------------------------- in sklearn's tools
@@ -494,27 +698,42 @@ NAMESPACES = {
 
 @pytest.mark.parametrize("name", NAMESPACES)
 @pytest.mark.parametrize("binary", [False, True], ids=["tags", "binary"])
-def test_same_calibration_on_every_namespace(name, binary, small):
+@pytest.mark.parametrize("method", ["auto", "platt"])
+def test_same_calibration_on_every_namespace(name, binary, method, small):
     _, X, Z = small
     device, convert = NAMESPACES[name]
     y = Z[:, 1] if binary else Z
-    params = dict(max_iter=3, tol=None, random_state=0)
+    # alpha=1: compressed scores, so that "platt" and "auto" fit real slopes.
+    params = dict(alpha=1.0, max_iter=3, tol=None, random_state=0)
     weights = np.linspace(0.5, 1.5, X.shape[0])
-    reference = InterceptCalibrator(RobustLogisticRegression(**params)).fit(
+    reference = InterceptCalibrator(RobustLogisticRegression(**params), method=method).fit(
         X, y, sample_weight=weights
     )
     with sklearn.config_context(array_api_dispatch=True):
-        calibrated = InterceptCalibrator(RobustLogisticRegression(**params)).fit(
-            convert(X), convert(y), sample_weight=convert(weights)
-        )
+        calibrated = InterceptCalibrator(
+            RobustLogisticRegression(**params), method=method
+        ).fit(convert(X), convert(y), sample_weight=convert(weights))
         outputs = {
             method: getattr(calibrated, method)(convert(X))
             for method in ("decision_function", "predict_proba", "predict_log_proba")
         }
         predictions = calibrated.predict(convert(X))
-    assert calibrated.beta_.device == device
-    assert calibrated.prior_strength_ == reference.prior_strength_
-    np.testing.assert_allclose(to_numpy(calibrated.beta_), reference.beta_, rtol=1e-8, atol=1e-10)
+    assert calibrated.beta_.device == device and calibrated.slope_.device == device
+    if method == "auto":
+        assert calibrated.prior_strength_.device == device
+    np.testing.assert_array_equal(
+        to_numpy(calibrated.prior_strength_) if method == "auto" else calibrated.prior_strength_,
+        reference.prior_strength_,
+    )
+    assert calibrated.method_ == reference.method_
+    assert calibrated.selection_ == reference.selection_
+    if method == "platt" or not binary:
+        assert np.all(to_numpy(calibrated.slope_) > 1.5)  # the slopes were fitted
+    for attribute in ("beta_", "slope_"):
+        np.testing.assert_allclose(
+            to_numpy(getattr(calibrated, attribute)), getattr(reference, attribute),
+            rtol=1e-8, atol=1e-10,
+        )
     for method, value in outputs.items():
         assert value.device == device
         np.testing.assert_allclose(
