@@ -1,0 +1,428 @@
+"""Contenders of the quality benchmark: models trained on noisy tags.
+
+Each contender is ``fit(X_train, Y_train, *, seed, X_clean=None, Z_clean=None,
+Y_clean=None) -> model`` with ``model.predict_proba(X)`` (n, n_tags), the estimate
+of P(true label | x), ``model.decision_function(X)`` (its log-odds) and, for some,
+``model.pi_`` (estimated P(tag | label) per tag). :data:`CONTENDERS` maps names to
+:class:`Contender` records; add an entry there to benchmark a new variant (set
+``uses_clean=True`` and the runner also passes the clean calibration images).
+
+Fair tuning. Every linear contender picks its L2 strength C from the same grid
+(:data:`C_GRID`, logspace(-5, 2, 8), sklearn's ``sum of losses + ||w||^2 / (2C)``
+convention) by inner 5-fold CV on the *training* data only, scoring the mean per-tag
+ROC AUC against the held-out *noisy* tags (``lr_clean``: against held-out clean
+labels, which it is allowed to see). Method-specific hyperparameters stay at their
+authors' defaults (stated per contender). Nothing is tuned on clean test labels.
+
+Losses are written in "sum over all (image, tag) entries" units, i.e. the authors'
+batch-mean loss (divided by n * L) multiplied by n * L, so that one C grid means the
+same regularisation for all of them.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import KFold
+
+from _head import LinearHead, fit_linear_head, log_sigmoid, sigmoid, weighted_bce
+
+C_GRID = np.logspace(-5, 2, 8)
+N_FOLDS = 5
+#: Zhou et al. 2022 (EM loss): alpha = 0.1 is their code's value for COCO and NUS-WIDE
+#: (0.2 PASCAL, 0.01 CUB); the paper gives no separate linear-probe value.
+EM_ALPHA = 0.1
+#: Kim et al. 2022 (LL-R): rejection rate grows by delta_rel = 0.2% (of all n * L
+#: entries, as their code counts it) per epoch; epoch 1 rejects nothing.
+LLR_DELTA = 0.002
+LLR_ROUNDS = 10
+
+
+# -------------------------------------------------------------------------- losses
+# Each ``*_loss(T, ...)`` returns ``loss(S) -> (value, dL/dS)`` for the head solver.
+
+
+def bce_loss(T):
+    """Plain log-loss on targets T (sklearn's LogisticRegression per tag)."""
+    T = T.astype(np.float64)
+    return lambda S: weighted_bce(S, T, 1.0, 1.0)
+
+
+def balanced_loss(T):
+    """class_weight="balanced" per tag: weights n / (2 n_class), as sklearn computes
+    them; a tag with only one class in T keeps weight 1 (nothing to balance)."""
+    T = T.astype(np.float64)
+    n = T.shape[0]
+    n_pos = T.sum(axis=0)
+    n_neg = n - n_pos
+    both = (n_pos > 0) & (n_neg > 0)
+    w_pos = np.where(both, n / (2.0 * np.maximum(n_pos, 1)), 1.0)
+    w_neg = np.where(both, n / (2.0 * np.maximum(n_neg, 1)), 1.0)
+    return lambda S: weighted_bce(S, T, w_pos, w_neg)
+
+
+def wan_loss(T):
+    """Weak assume-negative (Cole et al. 2021, ``loss_wan``): BCE on observed
+    positives, unobserved taken as negatives down-weighted by 1 / (L - 1)."""
+    T = T.astype(np.float64)
+    L = T.shape[1]
+    return lambda S: weighted_bce(S, T, 1.0, 1.0 / max(L - 1, 1))
+
+
+def epr_loss(T, k):
+    """Expected-positive regularisation (Cole et al. 2021, ``loss_epr``).
+
+    Their batch loss is ``sum_pos -log p / (n L) + (mean_i sum_t p_it - k)^2 / L^2``;
+    times n L: ``sum_pos -log p + (n / L) (mean_i sum_t p_it - k)^2``. Unobserved
+    entries get no loss of their own. The regulariser couples the tags.
+    """
+    T = T.astype(np.float64)
+    n, L = T.shape
+
+    def loss(S):
+        p = sigmoid(S)
+        value = -np.sum(T * log_sigmoid(S))
+        grad = T * (p - 1.0)
+        gap = p.sum(axis=1).mean() - k
+        value += (n / L) * gap**2
+        # d/dS_it of (n/L) gap^2 = (n/L) 2 gap (1/n) p_it (1 - p_it)
+        grad = grad + (2.0 * gap / L) * p * (1.0 - p)
+        return float(value), grad
+
+    return loss
+
+
+def em_loss(T, alpha=EM_ALPHA):
+    """Entropy maximisation (Zhou et al. 2022, ``loss_EM``): BCE on observed positives,
+    ``-alpha * H(p)`` on unobserved entries (their entropy is maximised).
+
+    H(p) = -p log p - (1-p) log(1-p); dH/ds = -s p (1-p), so the unobserved term's
+    gradient is ``alpha * s * p (1 - p)``. (Their code adds 1e-5 inside the logs; the
+    exact entropy is used here.) Not convex: the solver starts from W = 0 (p = 1/2).
+    """
+    T = T.astype(np.float64)
+    U = 1.0 - T
+
+    def loss(S):
+        p = sigmoid(S)
+        logp, log1mp = log_sigmoid(S), log_sigmoid(-S)
+        entropy = -(p * logp + (1.0 - p) * log1mp)
+        value = -np.sum(T * logp) - alpha * np.sum(U * entropy)
+        grad = T * (p - 1.0) + alpha * U * S * p * (1.0 - p)
+        return float(value), grad
+
+    return loss
+
+
+# ------------------------------------------------------------------------ trainers
+# ``trainer(X, T, C, warm) -> (coef, intercept)``; ``warm`` is a previous solution.
+# Without a warm start the intercept starts at its optimum for W = 0 where that is
+# cheap to write down: with the penalty at C = 1e-5 the weights stay near 0 and the
+# unpenalised intercept is otherwise the slow, badly conditioned direction.
+
+
+def _intercept_for(w_pos_count, w_neg_count):
+    rate = np.clip(w_pos_count / np.maximum(w_pos_count + w_neg_count, 1e-300), 1e-4, 1 - 1e-4)
+    return np.log(rate) - np.log1p(-rate)
+
+
+def _solve(X, loss, C, L, warm, intercept0=None, maxiter=500, tol=1e-8):
+    if warm is None:
+        coef, intercept = None, intercept0
+    else:
+        coef, intercept = warm
+    coef, intercept, _ = fit_linear_head(
+        X, loss, C, L, coef=coef, intercept=intercept, maxiter=maxiter, tol=tol
+    )
+    return coef, intercept
+
+
+def train_lr(X, T, C, warm=None):
+    n_pos = T.sum(axis=0).astype(np.float64)
+    return _solve(X, bce_loss(T), C, T.shape[1], warm, _intercept_for(n_pos, len(T) - n_pos))
+
+
+def train_balanced(X, T, C, warm=None):
+    # balanced weights make both classes weigh n/2: the W = 0 optimum is b = 0.
+    return _solve(X, balanced_loss(T), C, T.shape[1], warm, np.zeros(T.shape[1]))
+
+
+def train_wan(X, T, C, warm=None):
+    L = T.shape[1]
+    n_pos = T.sum(axis=0).astype(np.float64)
+    b0 = _intercept_for(n_pos, (len(T) - n_pos) / max(L - 1, 1))
+    return _solve(X, wan_loss(T), C, L, warm, b0)
+
+
+def train_em(X, T, C, warm=None):
+    return _solve(X, em_loss(T), C, T.shape[1], warm, np.zeros(T.shape[1]))
+
+
+def train_epr(X, T, C, warm=None):
+    # k: mean number of *observed* tags per image on these training rows. Cole et al.
+    # use the true mean number of positives (known for their data sets); here only
+    # the noisy tags may be used, which underestimates it by about the tagging rate.
+    k = float(T.sum(axis=1).mean())
+    return _solve(X, epr_loss(T, k), C, T.shape[1], warm, np.zeros(T.shape[1]))
+
+
+def train_llr(X, T, C, warm=None, rounds=LLR_ROUNDS, delta=LLR_DELTA):
+    """Large-loss rejection (Kim et al. 2022, LL-R) on a full-batch head.
+
+    Round r (r = 0..rounds-1, one "epoch") fits the assume-negative BCE with the
+    ``ceil(r * delta * n * L)`` unobserved entries of largest current loss given
+    weight 0 (their code: ``k = ceil(batch * classes * (1 - clean_rate))``, top-k
+    of the unobserved losses, rejected), warm-started from the previous round.
+    Round 0 is plain assume-negative LR (= ``lr``).
+    """
+    Tf = T.astype(np.float64)
+    n, L = T.shape
+    unobserved = T == 0
+    coef, intercept = train_lr(X, T, C, warm)
+    for r in range(1, rounds):
+        n_reject = math.ceil(r * delta * n * L)
+        # assume-negative loss of an unobserved entry is -log(1 - p): largest where
+        # the score is largest.
+        S = X @ coef.T + intercept
+        scores = np.where(unobserved, S, -np.inf).ravel()
+        top = np.argpartition(-scores, n_reject - 1)[:n_reject]
+        w_neg = np.ones(n * L)
+        w_neg[top] = 0.0
+        w_neg = w_neg.reshape(n, L)
+        coef, intercept = _solve(
+            X, lambda S, w=w_neg: weighted_bce(S, Tf, 1.0, w), C, L, (coef, intercept),
+            maxiter=200,
+        )
+    return coef, intercept
+
+
+def reduce_features(X):
+    """(X V, V) with V the right singular vectors of X, when n < d; else (X, None).
+
+    Exact for every loss here: they see X only through X W and the penalty is
+    ||W||_F^2, so the optimal W lies in the row space of X (W = V W', ||W|| =
+    ||W'||); fitting W' on the n x n features X V is the same problem, smaller.
+    """
+    n, d = X.shape
+    if n >= d:
+        return X, None
+    _, _, Vt = np.linalg.svd(X, full_matrices=False)
+    return X @ Vt.T, Vt
+
+
+def _train_reduced(train, X, T, C):
+    """``train`` on reduced features; returns weights in the original space."""
+    Xr, Vt = reduce_features(X)
+    coef, intercept = train(Xr, T, C)
+    return (coef if Vt is None else coef @ Vt), intercept
+
+
+# --------------------------------------------------------------------- tuning (CV)
+
+
+def mean_auc(T, scores):
+    """Mean ROC AUC over tags with both classes in T (NaN if none)."""
+    aucs = [
+        roc_auc_score(T[:, t], scores[:, t])
+        for t in range(T.shape[1])
+        if 0 < T[:, t].sum() < T.shape[0]
+    ]
+    return float(np.mean(aucs)) if aucs else float("nan")
+
+
+def mean_log_loss(T, scores):
+    """Mean log-loss of held-out 0/1 targets T under log-odds ``scores``."""
+    return float(-np.mean(T * log_sigmoid(scores) + (1 - T) * log_sigmoid(-scores)))
+
+
+def tune_C(train, X, T, *, seed, grid=C_GRID, n_folds=N_FOLDS, scoring="auc"):
+    """C by inner K-fold CV, warm-started along the grid from the strongest penalty.
+
+    ``scoring="auc"`` (everyone's rule): mean per-tag AUC against held-out T, ties
+    going to the strongest penalty. ``"log_loss"``: held-out log-loss of T (lower
+    is better), for a model whose probabilities, not only its ranking, are used.
+
+    Returns
+    -------
+    best_C : float
+    cv_auc : ndarray of shape (len(grid),)
+    oof : ndarray of shape (len(grid), n, L)
+        Out-of-fold scores (log-odds) at each C.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    oof = np.zeros((len(grid),) + T.shape)
+    folds = KFold(n_folds, shuffle=True, random_state=seed).split(X)
+    for fit_rows, held_rows in folds:
+        Xr, Vt = reduce_features(X[fit_rows])
+        X_held = X[held_rows] if Vt is None else X[held_rows] @ Vt.T
+        warm = None
+        for g, C in enumerate(grid):
+            warm = train(Xr, T[fit_rows], C, warm)
+            coef, intercept = warm
+            oof[g][held_rows] = X_held @ coef.T + intercept
+    # AUC per fold, then averaged (a fold's scores are comparable within the fold).
+    folds = list(KFold(n_folds, shuffle=True, random_state=seed).split(X))
+    if scoring == "auc":
+        cv_auc = np.array([
+            np.nanmean([mean_auc(T[held], oof[g][held]) for _, held in folds])
+            for g in range(len(grid))
+        ])
+    elif scoring == "log_loss":  # negated, so that larger is better as for AUC
+        cv_auc = np.array([-mean_log_loss(T, oof[g]) for g in range(len(grid))])
+    else:
+        raise ValueError(f"unknown scoring {scoring!r}")
+    best = int(np.nanargmax(cv_auc))
+    return float(grid[best]), cv_auc, oof
+
+
+def fit_tuned(train, X, T, *, seed, scoring="auc", **attributes):
+    """Tune C by CV, refit on all of (X, T), return a LinearHead and the out-of-fold
+    scores at the chosen C. ``cv_auc_`` holds the CV score per C (AUC, or minus the
+    log-loss with ``scoring="log_loss"``)."""
+    X = np.asarray(X, dtype=np.float64)
+    C, cv_auc, oof = tune_C(train, X, T, seed=seed, scoring=scoring)
+    coef, intercept = _train_reduced(train, X, T, C)
+    head = LinearHead.from_coef(coef, intercept, C=C, cv_auc_=cv_auc, **attributes)
+    return head, oof[list(C_GRID).index(C)]
+
+
+# ------------------------------------------------------------------ the contenders
+
+
+class ElkanNotoHead(LinearHead):
+    """Elkan & Noto (2008) correction: P(z=1|x) = min(1, P(y=1|x) / c_t)."""
+
+    def predict_proba(self, X):
+        return np.minimum(1.0, sigmoid(super().decision_function(X)) / self.c_)
+
+    def decision_function(self, X):
+        p = np.clip(self.predict_proba(X), 1e-12, 1.0 - 1e-12)
+        return np.log(p) - np.log1p(-p)
+
+
+def fit_lr(X, Y, *, seed, **_):
+    """LR on the tags, sklearn's objective per tag."""
+    return fit_tuned(train_lr, X, Y, seed=seed)[0]
+
+
+def fit_lr_balanced(X, Y, *, seed, **_):
+    """LR on the tags, class_weight="balanced" per tag."""
+    return fit_tuned(train_balanced, X, Y, seed=seed)[0]
+
+
+def fit_elkan_noto(X, Y, *, seed, scoring="auc", **_):
+    """Elkan & Noto: LR on y (C as for ``lr``); c_t = mean out-of-fold P(y=1|x) over
+    the tagged images of tag t (their estimator e1, on a held-out set: here the inner
+    folds at the chosen C). A tag with no tagged image keeps c = 1 (no correction).
+
+    e1 equals c only if g(x) = P(y=1|x) is calibrated and P(z=1|x) = 1 on labelled
+    examples (their "positives and negatives are separable" assumption). AUC cannot
+    tell probability scales apart, and with ties it picks the strongest penalty,
+    whose squeezed probabilities bias c low: ``elkan_noto_nll`` picks C by the
+    held-out log-loss of y instead, which Elkan & Noto's calibrated-classifier
+    requirement asks for.
+    """
+    head, oof = fit_tuned(train_lr, X, Y, seed=seed, scoring=scoring)
+    p_oof = sigmoid(oof)
+    tagged = Y == 1
+    n_tagged = tagged.sum(axis=0)
+    c = np.where(n_tagged > 0, (p_oof * tagged).sum(axis=0) / np.maximum(n_tagged, 1), 1.0)
+    c = np.clip(c, 1e-3, 1.0)
+    return ElkanNotoHead.from_coef(head.coef_, head.intercept_, C=head.C,
+                                   cv_auc_=head.cv_auc_, c_=c, pi_=c)
+
+
+def fit_elkan_noto_nll(X, Y, *, seed, **_):
+    """Elkan & Noto with C by held-out log-loss of the tags (see fit_elkan_noto)."""
+    return fit_elkan_noto(X, Y, seed=seed, scoring="log_loss")
+
+
+def fit_wan(X, Y, *, seed, **_):
+    return fit_tuned(train_wan, X, Y, seed=seed)[0]
+
+
+def fit_epr(X, Y, *, seed, **_):
+    return fit_tuned(train_epr, X, Y, seed=seed)[0]
+
+
+def fit_em(X, Y, *, seed, **_):
+    return fit_tuned(train_em, X, Y, seed=seed)[0]
+
+
+def fit_llr(X, Y, *, seed, **_):
+    return fit_tuned(train_llr, X, Y, seed=seed)[0]
+
+
+def fit_lr_clean(X, Z, *, seed, **_):
+    """LR on all clean training labels (C by inner CV on Z): the ceiling."""
+    return fit_tuned(train_lr, X, Z, seed=seed)[0]
+
+
+def fit_rlr_default(X, Y, *, seed, **_):
+    """skrobust.RobustLogisticRegression with package defaults."""
+    from skrobust import RobustLogisticRegression
+
+    return RobustLogisticRegression(random_state=seed).fit(X, Y)
+
+
+class Skipped(Exception):
+    """A contender that cannot run here (e.g. a class not yet in skrobust)."""
+
+
+def fit_rlr_cv(X, Y, *, seed, **_):
+    """skrobust.RobustLogisticRegressionCV with defaults, if it exists yet."""
+    try:
+        from skrobust import RobustLogisticRegressionCV
+    except ImportError as exc:
+        raise Skipped(f"skrobust.RobustLogisticRegressionCV is not available ({exc})") from None
+    return RobustLogisticRegressionCV(random_state=seed).fit(X, Y)
+
+
+def fit_rlr_clean_prior(X, Y, *, seed, Y_clean=None, Z_clean=None, **_):
+    """RLR defaults, with each tag's pi prior the Beta posterior from the clean images
+    (skrobust.noise_prior_from_clean): what a user with a small curated set can do."""
+    from skrobust import RobustLogisticRegression, noise_prior_from_clean
+
+    prior = noise_prior_from_clean(Y_clean, Z_clean)
+    return RobustLogisticRegression(pi_prior=prior.pi_prior, random_state=seed).fit(X, Y)
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A registry entry.
+
+    Attributes
+    ----------
+    fit : callable
+        ``fit(X_train, T_train, *, seed, X_clean=None, Z_clean=None, Y_clean=None)``.
+    target : {"tags", "clean"}
+        What the runner passes as the training target: the noisy tags Y_train, or
+        (the ceiling only) the clean labels Z_train.
+    uses_clean : bool
+        Also pass the clean calibration images (X_clean, Z_clean, Y_clean), which
+        are the first rows of the training set.
+    note : str
+    """
+
+    fit: callable
+    target: str = "tags"
+    uses_clean: bool = False
+    note: str = ""
+
+
+CONTENDERS = {
+    "lr": Contender(fit_lr, note="L2 LR per tag on the tags"),
+    "lr_balanced": Contender(fit_lr_balanced, note='L2 LR, class_weight="balanced"'),
+    "elkan_noto": Contender(fit_elkan_noto, note="LR on tags / c_t (Elkan & Noto 2008)"),
+    "elkan_noto_nll": Contender(fit_elkan_noto_nll, note="Elkan & Noto, C by held-out log-loss of y"),
+    "wan": Contender(fit_wan, note="weak assume-negative, 1/(L-1) (Cole et al. 2021)"),
+    "epr": Contender(fit_epr, note="expected positive reg., k = mean #tags (Cole et al. 2021)"),
+    "em": Contender(fit_em, note=f"entropy maximisation, alpha={EM_ALPHA} (Zhou et al. 2022)"),
+    "llr": Contender(fit_llr, note=f"large-loss rejection, delta={LLR_DELTA:g}, {LLR_ROUNDS} rounds (Kim et al. 2022)"),
+    "lr_clean": Contender(fit_lr_clean, target="clean", note="L2 LR on all clean training labels (ceiling)"),
+    "rlr_default": Contender(fit_rlr_default, note="RobustLogisticRegression() defaults"),
+    "rlr_cv": Contender(fit_rlr_cv, note="RobustLogisticRegressionCV() defaults"),
+    "rlr_clean_prior": Contender(fit_rlr_clean_prior, uses_clean=True,
+                                 note="RLR defaults, pi prior from the clean images"),
+}
