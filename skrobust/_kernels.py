@@ -86,12 +86,12 @@ def momentum_update(coef, previous, step, X_b, lr, momentum, alpha, xp, scratch)
         The new weights and the weights before this step. Both arrays are the ones
         passed in, swapped when momentum is used: the inputs are overwritten.
     """
-    decay = lr * alpha if hasattr(alpha, "shape") else float(lr * alpha)
+    per_tag = hasattr(alpha, "shape")
+    decay = lr * alpha if per_tag else float(lr * alpha)
     if previous is None:  # W_next = (1 - lr alpha) W + step.T @ X_b, over W
         target, target_scale, other, other_scale = coef, 1 - decay, None, 0.0
     else:  # W_next = -m W_prev + step.T @ X_b + (1 + m - lr alpha) W, over W_prev
         target, target_scale, other, other_scale = previous, -momentum, coef, 1 + momentum - decay
-    per_tag = not isinstance(decay, float)
     fast = _numpy_dense(coef, previous, step, X_b) and not sp.issparse(X_b)
     n_tags, n_features = coef.shape
     blocks = row_blocks(n_tags, n_features * (xp.finfo(coef.dtype).bits // 8), xp)

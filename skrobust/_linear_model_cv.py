@@ -22,7 +22,8 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 
 from skrobust._array_api import get_namespace_and_device, to_numpy
-from skrobust.linear_model import RobustLogisticRegression, _take_rows
+from skrobust._sgd_em import row_index, take_rows
+from skrobust.linear_model import RobustLogisticRegression
 
 def _never(estimator):
     return False
@@ -60,12 +61,12 @@ def _fold_scores(params, alphas, X, Y, weights, train, test, xp):
     model = RobustLogisticRegression(alpha=np.repeat(alphas, n_tags), **fold)
     # Each strength's copy of the tags gets its own empirical-Bayes prior.
     model._prior_groups = [slice(i * n_tags, (i + 1) * n_tags) for i in range(n_alphas)]
-    model.fit(_take_rows(X, train, xp), _repeat_columns(_take_rows(Y, train, xp), n_alphas, xp),
-              sample_weight=xp.take(weights, train, axis=0))
-    w_test = xp.take(weights, test, axis=0)
+    model.fit(take_rows(X, train, xp), _repeat_columns(take_rows(Y, train, xp), n_alphas, xp),
+              sample_weight=take_rows(weights, train, xp))
+    w_test = take_rows(weights, test, xp)
     loglik = model.tag_log_likelihood(
-        _take_rows(X, test, xp),
-        _repeat_columns(_take_rows(Y, test, xp), n_alphas, xp),
+        take_rows(X, test, xp),
+        _repeat_columns(take_rows(Y, test, xp), n_alphas, xp),
         sample_weight=w_test,
     )
     per_example = to_numpy(loglik) / max(float(xp.sum(w_test)), 1e-300)
@@ -254,19 +255,13 @@ n_features_in_, n_iter_, t_, loss_curve_
         X_valid, Y, weights, xp, _ = self._validate_training_data(
             X, y, sample_weight, classes=None, first_call=True
         )
-        _, _, device = get_namespace_and_device(X_valid)
         splitter = check_cv(self.cv)
         folds = list(splitter.split(np.zeros((X_valid.shape[0], 1))))
         params = self._model_params()
 
-        def index(rows):
-            if hasattr(X_valid, "toarray") or isinstance(X_valid, np.ndarray):
-                return np.asarray(rows)
-            return xp.asarray(rows, device=device)
-
         fold_scores = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(_fold_scores)(params, alphas, X_valid, Y, weights, index(train),
-                                  index(test), xp)
+            delayed(_fold_scores)(params, alphas, X_valid, Y, weights,
+                                  row_index(train, X_valid, xp), row_index(test, X_valid, xp), xp)
             for train, test in folds
         )
         scores = np.stack(fold_scores)

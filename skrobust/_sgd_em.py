@@ -82,8 +82,8 @@ class TrainingConfig:
     # Online EM (Cappe & Moulines 2009): eta_t = max(em_floor, (t + EM_OFFSET)^-em_decay)
     # after t minibatch updates; None keeps the constant em_step.
     em_decay: object = None
-    # Lower bound of the online step: batch_size / n_samples in ``fit`` (the exact
-    # M-step at full batch, and about one epoch's average otherwise), 0 when streaming.
+    # Lower bound of the online step: 1 / n_minibatches in ``fit`` (the exact M-step
+    # at full batch, and about one epoch's average otherwise), 0 when streaming.
     em_floor: float = 0.0
     # MAP M-step pseudo-counts (see _em.m_step), on the data's device; None for ML.
     noise_prior: object = None
@@ -131,14 +131,25 @@ def _step_size(config, n_updates):
     return config.learning_rate
 
 
-def _rows(A, index, xp):
-    """Minibatch rows: a view for a slice, a gather for an index array."""
-    if isinstance(index, slice) or sp.issparse(A):
+def take_rows(A, index, xp):
+    """Rows of an array or scipy.sparse matrix: a view for a slice, a gather for an
+    index array (from :func:`row_index` for non-NumPy arrays)."""
+    if sp.issparse(A):
         return A[index]
+    if isinstance(index, slice):
+        return A[index, ...]  # the Array API needs every axis indexed
     return xp.take(A, index, axis=0)
 
 
-def _dense(A):
+def row_index(rows, X, xp):
+    """Host integer row indices as ``take_rows`` needs them for ``X``: as they are for
+    NumPy and scipy.sparse, on ``X``'s device otherwise."""
+    if sp.issparse(X) or isinstance(X, np.ndarray):
+        return rows
+    return xp.asarray(rows, device=X.device)
+
+
+def dense_rows(A):
     """Sparse tag rows are densified one minibatch at a time, never the whole chunk."""
     return A.toarray() if sp.issparse(A) else A
 
@@ -178,6 +189,11 @@ def _e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp):
     return scores, sums, loglik
 
 
+def n_minibatches(n_samples, batch_size):
+    """ceil(n / batch_size), and at least one: the steps of a pass."""
+    return max(1, -(-n_samples // batch_size))
+
+
 def minibatch_bounds(n_samples, batch_size):
     """(start, stop) of each minibatch: ceil(n / batch_size) runs of nearly equal size.
 
@@ -185,7 +201,7 @@ def minibatch_bounds(n_samples, batch_size):
     make two steps of 256 and 255 rows, not one of 500 and a noisy one of 11 (which
     measurably hurt small full-batch-like fits).
     """
-    n_batches = max(1, -(-n_samples // batch_size))
+    n_batches = n_minibatches(n_samples, batch_size)
     edges = [(i * n_samples) // n_batches for i in range(n_batches + 1)]
     return list(zip(edges[:-1], edges[1:]))
 
@@ -231,9 +247,9 @@ def train_pass(state, X, Y, weights, order, config, xp):
 
     for start, stop in minibatch_bounds(n_samples, config.batch_size):
         index = slice(start, stop) if order is None else order[start:stop]
-        X_b = _rows(X, index, xp)
-        Y_b = _dense(_rows(Y, index, xp))
-        w_b = _rows(weights, index, xp)
+        X_b = take_rows(X, index, xp)
+        Y_b = dense_rows(take_rows(Y, index, xp))
+        w_b = take_rows(weights, index, xp)
         n_b = stop - start
 
         sigma_minus_alpha, sums, loglik = _e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp)

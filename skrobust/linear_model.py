@@ -21,7 +21,17 @@ from skrobust._array_api import (
     to_numpy,
 )
 from skrobust._noise_priors import check_beta_prior, fit_shared_beta, prior_pseudo_counts
-from skrobust._sgd_em import TrainingConfig, TrainingState, initial_state, train_pass
+from skrobust._sgd_em import (
+    TrainingConfig,
+    TrainingState,
+    dense_rows,
+    initial_state,
+    minibatch_bounds,
+    n_minibatches,
+    row_index,
+    take_rows,
+    train_pass,
+)
 from skrobust._targets import (
     binary_classes,
     binary_to_indicator,
@@ -71,11 +81,6 @@ class _PlateauMonitor:
 def _rows_with_weight(weights, xp):
     """How many rows have a positive sample weight (one host transfer)."""
     return float(xp.sum(xp.astype(weights > 0, weights.dtype)))
-
-
-def _take_rows(Y, rows, xp):
-    """Rows of a dense or scipy.sparse tag matrix."""
-    return Y[rows] if hasattr(Y, "toarray") else xp.take(Y, rows, axis=0)
 
 
 class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -352,6 +357,8 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         if not continuing:
             self._initialize(X, Y, classes, xp)
+        else:  # a warm start keeps the weights but takes the current parameters
+            self._set_prior_modes(Y.shape[1])
         validation = None
         if self.early_stopping:
             X, Y, weights, validation = self._hold_out(X, Y, weights, xp)
@@ -361,7 +368,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         # counts the rows that carry weight, not the weights' total.
         self._n_examples = _rows_with_weight(weights, xp)
         # Online EM never steps below one epoch's average (exact at full batch).
-        self._em_floor = 1.0 / max(1, -(-X.shape[0] // self.batch_size))
+        self._em_floor = 1.0 / n_minibatches(X.shape[0], self.batch_size)
         monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp))
         converged = False
         best = None
@@ -448,25 +455,19 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 f"{self.validation_fraction} of them; got {n}."
             )
         order = self._rng.permutation(n)
-        parts = []
-        for index in (order[n_val:], order[:n_val]):
-            rows = np.sort(index)
-            if not hasattr(X, "toarray"):
-                _, _, device = get_namespace_and_device(X)
-                rows = xp.asarray(rows, device=device)
-                parts.append((xp.take(X, rows, axis=0), _take_rows(Y, rows, xp),
-                              xp.take(weights, rows, axis=0)))
-            else:
-                parts.append((X[rows], _take_rows(Y, rows, xp), weights[rows]))
-        (X_fit, Y_fit, w_fit), validation = parts
+        fit_rows, validation_rows = (
+            row_index(np.sort(index), X, xp) for index in (order[n_val:], order[:n_val])
+        )
+        X_fit, Y_fit, w_fit = (take_rows(A, fit_rows, xp) for A in (X, Y, weights))
+        validation = tuple(take_rows(A, validation_rows, xp) for A in (X, Y, weights))
         return X_fit, Y_fit, w_fit, validation
 
     def _observed_loss(self, X, Y, weights, xp):
         """Held-out observed-data negative log-likelihood per example and tag."""
-        loglik = self.tag_log_likelihood(X, Y, sample_weight=weights, _validated=True, _xp=xp)
+        loglik = self._log_likelihood_sums(X, Y, weights, xp)
         return -float(xp.sum(loglik)) / (float(xp.sum(weights)) * Y.shape[1])
 
-    def tag_log_likelihood(self, X, Y, sample_weight=None, *, _validated=False, _xp=None):
+    def tag_log_likelihood(self, X, Y, sample_weight=None):
         """Per tag, the summed log-likelihood of observed tags under the noise model.
 
         ``sum_i w_i log P(y_it | x_i)`` with ``P(y=1 | x) = pi sigma + (1 - gamma)(1 -
@@ -487,21 +488,23 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         loglik : array of shape (n_tags,)
             On the model's namespace and device.
         """
-        if not _validated:
-            check_is_fitted(self)
-            X, Y, sample_weight, _xp, _ = self._validate_training_data(
-                X, Y, sample_weight, classes=None, first_call=False
-            )
-        xp = _xp
+        check_is_fitted(self)
+        X, Y, weights, xp, _ = self._validate_training_data(
+            X, Y, sample_weight, classes=None, first_call=False
+        )
+        return self._log_likelihood_sums(X, Y, weights, xp)
+
+    def _log_likelihood_sums(self, X, Y, weights, xp):
+        """tag_log_likelihood on validated data."""
         total = None
-        # Row blocks: the scores of a large held-out set are never all in memory.
-        for start in range(0, X.shape[0], self.batch_size):
-            rows = slice(start, min(start + self.batch_size, X.shape[0]))
-            Y_b = Y[rows].toarray() if hasattr(Y, "toarray") else Y[rows, ...]
-            X_b = X[rows] if hasattr(X, "toarray") else X[rows, ...]
-            scores = safe_sparse_dot(X_b, self.coef_.T) + self.intercept_
+        # Minibatch-sized blocks: the scores of a large held-out set are never all
+        # in memory at once.
+        for start, stop in minibatch_bounds(X.shape[0], self.batch_size):
+            rows = slice(start, stop)
+            scores = safe_sparse_dot(take_rows(X, rows, xp), self.coef_.T) + self.intercept_
             part = _em.observed_log_likelihood(
-                scores, Y_b, self.pi_, self.gamma_, sample_weight[rows], xp
+                scores, dense_rows(take_rows(Y, rows, xp)), self.pi_, self.gamma_,
+                take_rows(weights, rows, xp), xp,
             )
             total = part if total is None else total + part
         return total
@@ -625,18 +628,9 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         if classes.dtype.kind in "biuf" and not is_numpy_namespace(xp):
             classes = xp.asarray(classes, device=device)
         self.classes_ = classes
-        self._alpha = self._per_tag_alpha(n_tags)
-        self._alpha_device = None
+        self._per_tag_alpha(n_tags)  # a wrong shape fails here, before any training
         self._host_priors = (None, None)
-        self._pi_prior_mode = self._resolve_prior(self.pi_prior, "pi_prior", n_tags,
-                                                  learned=self.noise != "none" and self.learn_pi)
-        self._gamma_prior_mode = self._resolve_prior(
-            self.gamma_prior, "gamma_prior", n_tags,
-            learned=self.noise == "missing+spurious" and self.learn_gamma)
-        self._host_priors = tuple(
-            None if isinstance(mode, str) else mode
-            for mode in (self._pi_prior_mode, self._gamma_prior_mode)
-        )
+        self._set_prior_modes(n_tags)
         self.n_iter_ = 0
         self.loss_curve_ = []
         self._learning_rate = float(self.eta0)
@@ -655,7 +649,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         return np.broadcast_to(values, (n_tags,))
 
     def _per_tag_alpha(self, n_tags):
-        """alpha as a float, or a tuple of n_tags floats when it is given per tag."""
+        """alpha as a float, or an (n_tags,) NumPy array when it is given per tag."""
         alpha = np.asarray(self.alpha, dtype=float)
         if alpha.ndim == 0:
             return float(alpha)
@@ -666,18 +660,28 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             )
         if not np.all(np.isfinite(alpha) & (alpha >= 0)):
             raise ValueError("alpha values must be finite and >= 0.")
-        # A tuple on the host (array attributes must live on the data's device);
-        # _config puts it there once.
-        return tuple(float(a) for a in alpha)
+        return alpha
 
-    @staticmethod
-    def _resolve_prior(value, name, n_tags, learned):
-        """"auto", None or an (n_tags, 2) Beta prior (None when the rate is fixed)."""
-        if not learned:
-            return None
-        if isinstance(value, str):
-            return value  # "auto": fitted after every pass
-        return check_beta_prior(value, name, n_tags)
+    def _set_prior_modes(self, n_tags):
+        """Resolve pi_prior/gamma_prior: "auto", None or an (n_tags, 2) Beta prior
+        (None when the rate is not learned). A user's prior is used as given; an
+        "auto" one keeps its last fit (none before the first pass)."""
+        learned = (self.noise != "none" and self.learn_pi,
+                   self.noise == "missing+spurious" and self.learn_gamma)
+        modes = []
+        for value, name, learns in zip((self.pi_prior, self.gamma_prior),
+                                       ("pi_prior", "gamma_prior"), learned):
+            if not learns:
+                modes.append(None)
+            elif isinstance(value, str):
+                modes.append(value)  # "auto": fitted after every pass
+            else:
+                modes.append(check_beta_prior(value, name, n_tags))
+        self._pi_prior_mode, self._gamma_prior_mode = modes
+        self._host_priors = tuple(
+            kept if isinstance(mode, str) else mode
+            for mode, kept in zip(modes, self._host_priors)
+        )
 
     def _update_noise_priors(self):
         """Empirical Bayes: refit each "auto" prior to all tags' current EM counts."""
@@ -720,12 +724,10 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     def _config(self):
         learns_noise = self.noise != "none"
         xp, _, device = get_namespace_and_device(self.coef_)
-        alpha = self._alpha
-        if not isinstance(alpha, float):
-            if self._alpha_device is None:
-                self._alpha_device = xp.asarray(np.asarray(alpha)[:, None],
-                                                dtype=self.coef_.dtype, device=device)
-            alpha = self._alpha_device
+        # Read from the parameter on every pass, so a warm start honours a new alpha.
+        alpha = self._per_tag_alpha(self.coef_.shape[0])
+        if not isinstance(alpha, float):  # one column per tag, on the device
+            alpha = xp.asarray(alpha[:, None], dtype=self.coef_.dtype, device=device)
         auto_em = isinstance(self.em_step, str)
         return TrainingConfig(
             alpha=alpha,
@@ -738,7 +740,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             learn_pi=learns_noise and bool(self.learn_pi),
             learn_gamma=self.noise == "missing+spurious" and bool(self.learn_gamma),
             em_decay=float(self.em_decay) if auto_em else None,
-            em_floor=getattr(self, "_em_floor", 0.0),
+            em_floor=self._em_floor,
             noise_prior=self._noise_prior_counts(xp, self.coef_.dtype, device),
         )
 
@@ -750,18 +752,14 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         """
         order = None
         if self.shuffle:
-            order = self._rng.permutation(X.shape[0])
-            if not hasattr(X, "toarray"):
-                _, _, device = get_namespace_and_device(X)
-                order = xp.asarray(order, device=device)
+            order = row_index(self._rng.permutation(X.shape[0]), X, xp)
+        config = self._config()
         # Divergence is detected after the pass and reported as a ValueError, so
         # NumPy's overflow warnings on the way there would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
-            state, mean_loss = train_pass(
-                self._get_state(), X, Y, weights, order, self._config(), xp
-            )
-            config_alpha = self._config_alpha_vector()
-            penalty, finite = state.squared_norm_and_finite(xp, config_alpha)
+            state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, config, xp)
+            alpha = config.alpha if isinstance(config.alpha, float) else config.alpha[:, 0]
+            penalty, finite = state.squared_norm_and_finite(xp, alpha)
             loss = float(mean_loss + 0.5 * penalty / Y.shape[1])
         if not (finite and np.isfinite(loss)):
             assert_all_finite(X, input_name="X")  # the usual message for bad X
@@ -797,12 +795,6 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     @property
     def gamma_prior_(self):
         return self._prior_on_device(self._host_priors[1])
-
-    def _config_alpha_vector(self):
-        """The L2 strength as the penalty needs it: a float or an (n_tags,) array."""
-        if isinstance(self._alpha, float):
-            return self._alpha
-        return self._alpha_device[:, 0]
 
     def _noise_rates(self, xp):
         """pi_ and gamma_ side by side on the host (one small transfer per epoch)."""

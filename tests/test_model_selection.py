@@ -171,3 +171,15 @@ def test_cv_rejects_bad_alphas(tagged):
     X, Y, _ = tagged
     with pytest.raises(ValueError, match="alphas"):
         RobustLogisticRegressionCV(alphas=[-1.0]).fit(X, Y)
+
+
+def test_warm_start_takes_the_new_alpha_and_prior(tagged):
+    """A warm start keeps the weights but trains with the parameters it is given
+    now, as sklearn's warm_start does (a regularisation path, a new prior)."""
+    X, Y, _ = tagged
+    model = _quiet(RobustLogisticRegression(alpha=1e-4, max_iter=3, random_state=0), X, Y)
+    weak_norm = float(np.sum(model.coef_ ** 2))
+    model.set_params(warm_start=True, alpha=10.0, pi_prior=(50.0, 2.0))
+    _quiet(model, X, Y)
+    assert float(np.sum(model.coef_ ** 2)) < 0.1 * weak_norm
+    np.testing.assert_array_equal(model.pi_prior_, np.tile([50.0, 2.0], (4, 1)))
