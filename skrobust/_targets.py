@@ -136,11 +136,14 @@ def binary_to_indicator(y, classes, xp, device):
     return xp.asarray((y_np == classes[1]).reshape(-1, 1), device=device)
 
 
-def dense_binary_matrix(M, name):
-    """A 2-D 0/1 matrix (array-like or scipy.sparse) as a dense float64 NumPy array,
-    for host-side counting on small matrices (clean calibration sets)."""
+def dense_binary_matrix(M, name, dtype=np.float64):
+    """A 2-D 0/1 matrix (array-like, any Array API array or scipy.sparse) as a dense
+    NumPy array of ``dtype``, for host-side counting and scoring on small matrices
+    (clean calibration sets, test labels)."""
     M = M.toarray() if sp.issparse(M) else to_numpy(M) if hasattr(M, "__array_namespace__") else M
-    M = check_array(M, dtype=np.float64, input_name=name, ensure_all_finite=True)
-    if not np.isin(M, (0.0, 1.0)).all():
-        raise ValueError(f"{name} must hold only 0 and 1 (a tag indicator matrix).")
-    return M
+    M = np.asarray(M)
+    if M.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D 0/1 matrix, got shape {M.shape}.")
+    if not np.isin(M, (0, 1)).all():
+        raise ValueError(f"{name} must hold only 0 and 1.")
+    return M.astype(dtype)

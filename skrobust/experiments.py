@@ -16,7 +16,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ShuffleSplit
@@ -31,6 +30,7 @@ from skrobust._experiment_results import (
     ModelScores,
     SplitResult,
 )
+from skrobust._targets import dense_binary_matrix
 from skrobust.calibration import InterceptCalibrator
 from skrobust.linear_model import RobustLogisticRegression
 from skrobust.metrics import annotation_scores, retrieval_precision, tag_prediction_scores
@@ -105,12 +105,7 @@ def _model_params(overrides):
 
 
 def _dense_indicator(M, name):
-    M = M.toarray() if sp.issparse(M) else np.asarray(M)
-    if M.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D 0/1 matrix, got shape {M.shape}.")
-    if not np.isin(M, (0, 1)).all():
-        raise ValueError(f"{name} must hold only 0 and 1.")
-    return M.astype(np.int8)
+    return dense_binary_matrix(M, name, dtype=np.int8)
 
 
 def measured_pi(Y, Z):
