@@ -23,8 +23,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold
+
+# The package's own mean per-tag AUC (over tags with both classes), so the benchmark
+# and the demo's experiments score AUC the same way.
+from skrobust.experiments import _mean_auc as mean_auc
 
 from _head import LinearHead, fit_linear_head, log_sigmoid, sigmoid, weighted_bce
 
@@ -219,16 +222,6 @@ def _train_reduced(train, X, T, C):
 
 
 # --------------------------------------------------------------------- tuning (CV)
-
-
-def mean_auc(T, scores):
-    """Mean ROC AUC over tags with both classes in T (NaN if none)."""
-    aucs = [
-        roc_auc_score(T[:, t], scores[:, t])
-        for t in range(T.shape[1])
-        if 0 < T[:, t].sum() < T.shape[0]
-    ]
-    return float(np.mean(aucs)) if aucs else float("nan")
 
 
 def mean_log_loss(T, scores):

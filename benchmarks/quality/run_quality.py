@@ -23,20 +23,20 @@ with threads on a shared 2-core machine; ``--n-jobs 2`` runs two splits at once.
 import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 import warnings
-from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+# Its siblings, and benchmarks/_common.py (shared by every benchmark) one level up.
+for folder in (HERE.parent, HERE):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
+from _common import machine  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 import _data  # noqa: E402
 import _scores  # noqa: E402
@@ -275,26 +275,9 @@ def _print_rows(header, rows):
 
 
 def machine_info():
-    """What the numbers were measured on."""
-    info = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
-    }
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
-        names = [ln.split(":", 1)[1].strip() for ln in lscpu.splitlines()
-                 if ln.strip().lower().startswith("model name")]
-        info["cpu_model"] = names[0] if names else None
-    except (OSError, subprocess.SubprocessError):
-        info["cpu_model"] = None
-    info["threadpools"] = [
-        {k: lib.get(k) for k in ("user_api", "internal_api", "version", "architecture",
-                                 "num_threads")}
-        for lib in threadpool_info()
-    ]
+    """What the numbers were measured on: the benchmarks' shared record (CPU model,
+    BLAS libraries and kernel, OPENBLAS_CORETYPE), plus library versions."""
+    info = machine()
     import scipy
     import sklearn
 
