@@ -167,10 +167,11 @@ def test_cv_one_fold_matches_a_plain_fit_on_that_fold(tagged):
         np.testing.assert_allclose(cv.scores_[0, i], held_out, rtol=1e-9)
 
 
-def test_cv_rejects_bad_alphas(tagged):
+@pytest.mark.parametrize("alphas", [[-1.0], [], [[1e-3, 1e-2]], [np.inf]])
+def test_cv_rejects_bad_alphas(tagged, alphas):
     X, Y, _ = tagged
     with pytest.raises(ValueError, match="alphas"):
-        RobustLogisticRegressionCV(alphas=[-1.0]).fit(X, Y)
+        RobustLogisticRegressionCV(alphas=alphas).fit(X, Y)
 
 
 def test_warm_start_takes_the_new_alpha_and_prior(tagged):
