@@ -131,17 +131,37 @@ def iter_lines(binary, source, *, encoding="utf-8", first_line=1):
 
 
 @contextmanager
-def archive_errors(source):
+def archive_errors(source, also=()):
     """Turn the errors of a damaged archive read inside the block into a
-    ValueError naming ``source`` (the archive, and its member if any)."""
+    ValueError naming ``source`` (the archive, and its member if known).
+
+    ``also``: more exception types to wrap, e.g. ValueError from a damaged
+    ``.npy`` header inside an ``.npz``. Errors about the path itself (missing,
+    not permitted) pass unchanged: they name the file already.
+    """
     try:
         yield
     except _PATH_ERRORS:
         raise
-    except ARCHIVE_ERRORS as err:
+    except (*ARCHIVE_ERRORS, *also) as err:
         raise ValueError(
             f"{source}: damaged or truncated file ({type(err).__name__}: {err})."
         ) from err
+
+
+def damaged_zip_member(path):
+    """The name of the first member of the zip file ``path`` that cannot be read
+    back intact, or None (all intact, or no member list to tell)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                try:
+                    zf.read(name)  # checks the member's CRC-32
+                except ARCHIVE_ERRORS:
+                    return name
+    except ARCHIVE_ERRORS:
+        return None
+    return None
 
 
 def check_on_invalid(on_invalid):

@@ -154,8 +154,6 @@ def iter_yfcc100m(path, *, chunk_size=100_000, skip_videos=True):
                     source, f"photo/video marker {marker!r} is not 0 or 1.",
                     line=lineno, column=marker_col + 1,
                 )
-            if skip_videos and marker == "1":
-                continue
             photo_id = fields[id_col]
             if not _PHOTO_ID.match(photo_id):
                 raise located_error(
@@ -168,9 +166,12 @@ def iter_yfcc100m(path, *, chunk_size=100_000, skip_videos=True):
                     source, f"user id {user!r} is not a Flickr NSID like "
                     "'12345678@N00'.", line=lineno, column=user_col + 1,
                 )
+            line_tags = _decode_tags(fields[tag_col], source, lineno, tag_col + 1)
+            if skip_videos and marker == "1":
+                continue  # checked all the same: a corrupt line is an error
             ids.append(int(photo_id))
             users.append(user)
-            tags.append(_decode_tags(fields[tag_col], source, lineno, tag_col + 1))
+            tags.append(line_tags)
             if len(ids) == chunk_size:
                 yield _chunk(ids, users, tags)
                 ids, users, tags = [], [], []
