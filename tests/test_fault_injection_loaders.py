@@ -435,7 +435,8 @@ def test_yfcc_other_line_faults(tmp_path):
         list(iter_yfcc100m(path))
 
 
-@pytest.mark.parametrize("ext,opener", [(".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)])
+@pytest.mark.parametrize("ext,opener",
+                         [(".gz", gzip.open), (".bz2", bz2.open), (".xz", lzma.open)])
 def test_yfcc_truncated_compressed_file(tmp_path, ext, opener):
     path = tmp_path / f"meta{ext}"
     with opener(path, "wb") as f:
@@ -525,5 +526,6 @@ def test_streaming_damaged_npz_member(arrays):
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     data[start + info.compress_size // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    with pytest.raises(ValueError, match=r"Cannot read '.*Y\.npz' \(damaged member 'indices\.npy'\)"):
+    match = r"Cannot read '.*Y\.npz' \(damaged member 'indices\.npy'\)"
+    with pytest.raises(ValueError, match=match):
         ChunkedDataset(arrays / "X.npy", path)

@@ -19,7 +19,17 @@ from skrobust.datasets._text import (
     split_lines,
 )
 
-__all__ = ["parse_binary_matrix", "parse_int_matrix", "require_file", "resolve_data_dir"]
+__all__ = [
+    "DECIMAL",
+    "NON_FINITE",
+    "PLAIN_INT",
+    "is_number",
+    "parse_binary_matrix",
+    "parse_int_matrix",
+    "require_file",
+    "resolve_data_dir",
+    "split_fields",
+]
 
 
 def resolve_data_dir(data_home, env_var, what):
@@ -40,9 +50,19 @@ def resolve_data_dir(data_home, env_var, what):
     return path
 
 
-# A plain decimal integer: ASCII digits, an optional leading "-", no leading zero
-# (int() would also take "01", "1_000", "+1", " 1" and non-ASCII digits).
-_PLAIN_INT = re.compile(r"(?:0|-?[1-9][0-9]*)\Z")
+# The number syntax of the text formats. int() and float() would also take "01"
+# (for an integer), "1_000", "+1", " 1" and non-ASCII digits.
+#: A plain decimal integer: ASCII digits, an optional leading "-", no leading zero.
+PLAIN_INT = re.compile(r"(?:0|-?[1-9][0-9]*)\Z")
+#: A decimal number, as a pattern to embed (no anchors).
+DECIMAL = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+#: Non-finite values written out: well formed, but only on_invalid="zero" takes them.
+NON_FINITE = re.compile(r"[-+]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
+
+
+def is_number(token):
+    """True if ``token`` is a decimal number or a written-out nan/inf."""
+    return bool(re.fullmatch(DECIMAL, token) or NON_FINITE.match(token))
 # Whitespace other than space and tab (and "\r" before "\n"): str.split() would
 # treat it as a separator, the formats do not.
 _OTHER_SPACE = re.compile(r"[^\S \t\n\r]|\r(?!\n|\Z)")
@@ -98,7 +118,7 @@ def parse_int_matrix(
         if len(fields) != n_cols:
             raise _count_error(source, i + first_line, len(fields), n_cols, lines[i])
     distinct = set().union(*rows) if rows else set()
-    malformed = {tok for tok in distinct if not _PLAIN_INT.match(tok)}
+    malformed = {tok for tok in distinct if not PLAIN_INT.match(tok)}
     if malformed:
         raise _first_malformed(source, rows, malformed, first_line)
     try:

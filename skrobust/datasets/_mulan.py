@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from skrobust.datasets._base import resolve_data_dir
+from skrobust.datasets._base import DECIMAL, PLAIN_INT, is_number, resolve_data_dir
 from skrobust.datasets._text import (
     check_on_invalid,
     located_error,
@@ -40,12 +40,8 @@ _ATTR = re.compile(
 )
 _NUMERIC_TYPES = ("numeric", "real", "integer")
 _BINARY_TYPE = re.compile(r"\{[ \t]*0[ \t]*,[ \t]*1[ \t]*\}\Z")
-# A decimal number as ARFF writes it; float() would also take "nan", "inf",
-# "1_0" and non-ASCII digits.
-_DECIMAL = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
-_COLUMN_PATTERN = {"numeric": rf"[ \t]*{_DECIMAL}[ \t]*", "binary": r"[ \t]*[01][ \t]*"}
-_NON_FINITE = re.compile(r"[-+]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
-_PLAIN_INT = re.compile(r"(?:0|-?[1-9][0-9]*)\Z")
+# What a plain value of each attribute type looks like (the fast check).
+_COLUMN_PATTERN = {"numeric": rf"[ \t]*{DECIMAL}[ \t]*", "binary": r"[ \t]*[01][ \t]*"}
 # Characters outside plain decimal numbers and separators: worth a closer look.
 _UNUSUAL = re.compile(r"[^0-9eE.+\-, \t\n]")
 
@@ -179,11 +175,9 @@ def _raise_if_malformed(path, lineno, line, kinds):
         )
     for j, (field, kind) in enumerate(zip(fields, kinds)):
         tok = field.strip(" \t")
-        if kind == "numeric" and (
-            re.fullmatch(_DECIMAL, tok) or _NON_FINITE.match(tok)
-        ):
+        if kind == "numeric" and is_number(tok):
             continue  # a non-finite value is checked with on_invalid later
-        if kind == "binary" and _PLAIN_INT.match(tok):
+        if kind == "binary" and PLAIN_INT.match(tok):
             continue  # an integer other than 0/1 is checked with on_invalid later
         expected = "a decimal number" if kind == "numeric" else "0 or 1"
         hint = " (a missing value: not supported)" if tok == "?" else ""

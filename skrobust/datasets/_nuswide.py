@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from skrobust.datasets._base import parse_binary_matrix, resolve_data_dir, split_fields
+from skrobust.datasets._base import (
+    is_number,
+    parse_binary_matrix,
+    resolve_data_dir,
+    split_fields,
+)
 from skrobust.datasets._text import (
     archive_errors,
     check_on_invalid,
@@ -160,8 +165,6 @@ def _read_concept_labels(release, concepts, subset, on_invalid):
 
 # Characters outside plain decimal numbers and spacing: worth a closer look.
 _UNUSUAL = re.compile(r"[^0-9eE.+\- \t]")
-_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
-_NON_FINITE = re.compile(r"[-+]?(?:nan|inf|infinity)\Z", re.IGNORECASE)
 
 
 def _read_float_matrix(release, part, name, n_cols, on_invalid, chunk_lines=20_000):
@@ -203,7 +206,7 @@ def _float_block(lines, n_cols, source, first_line, on_invalid):
                     f"{min(len(fields), n_cols) + 1} {where}).", line=first_line + i,
                 )
             for j, tok in enumerate(fields):
-                if not (_DECIMAL.match(tok) or _NON_FINITE.match(tok)):
+                if not is_number(tok):
                     raise located_error(
                         source, f"not a number: {tok!r}", line=first_line + i,
                         column=j + 1,
