@@ -10,9 +10,11 @@ streaming ``.npy``/``.npz`` files.
 
 import bz2
 import gzip
+import io
 import lzma
 import re
 import shutil
+import struct
 import zipfile
 from pathlib import Path
 
@@ -45,6 +47,21 @@ def _raises_at(file_name, line, column=None, error=ValueError, match=None):
     if column is not None:
         where += rf", column {column}\b"
     return pytest.raises(error, match=where + (f".*{match}" if match else ""))
+
+
+def _flip_member_byte(data, member):
+    """``data`` (a zip file's bytes) with one byte flipped in the middle of
+    ``member``'s compressed data: the archive opens, the member fails its CRC."""
+    probe = zipfile.ZipFile(io.BytesIO(data))
+    info = probe.getinfo(member)
+    # The local header: 30 bytes, then the name and extra field, whose lengths
+    # sit at offsets 26 and 28 (they may differ from the central directory's).
+    head = info.header_offset
+    name_len, extra_len = struct.unpack("<HH", data[head + 26 : head + 30])
+    start = head + 30 + name_len + extra_len
+    out = bytearray(data)
+    out[start + info.compress_size // 2] ^= 0xFF
+    return bytes(out)
 
 
 # --- MIRFLICKR layout -----------------------------------------------------------
@@ -273,13 +290,7 @@ def test_nuswide_truncated_zip(nus):
 
 def test_nuswide_damaged_zip_member(nus):
     zpath = _zip_part(nus, "Groundtruth")
-    with zipfile.ZipFile(zpath) as zf:
-        info = zf.getinfo("AllLabels/Labels_sky.txt")
-    data = bytearray(zpath.read_bytes())
-    # Flip a byte inside the member's data (after its 30-byte local header).
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start + info.compress_size // 2] ^= 0xFF
-    zpath.write_bytes(bytes(data))
+    zpath.write_bytes(_flip_member_byte(zpath.read_bytes(), "AllLabels/Labels_sky.txt"))
     with pytest.raises(ValueError, match=r"Groundtruth\.zip:AllLabels/Labels_sky\.txt: damaged"):
         load_nuswide(nus)
 
@@ -479,16 +490,7 @@ def test_embedded_truncated_npz(tmp_path, monkeypatch):
 
 
 def test_embedded_damaged_member(tmp_path, monkeypatch):
-    def damage(data):
-        path = tmp_path / "probe.npz"
-        path.write_bytes(data)
-        with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo("target.npy")
-        data = bytearray(data)
-        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-        data[start + info.compress_size // 2] ^= 0xFF
-        return bytes(data)
-    _embedded_copy(tmp_path, monkeypatch, damage)
+    _embedded_copy(tmp_path, monkeypatch, lambda b: _flip_member_byte(b, "target.npy"))
     with pytest.raises(ValueError, match=r"mirflickr_subset\.npz, member target\.npy: damaged"):
         load_mirflickr_subset()
 
@@ -520,12 +522,7 @@ def test_streaming_truncated_npz(arrays):
 
 def test_streaming_damaged_npz_member(arrays):
     path = arrays / "Y.npz"
-    with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo("indices.npy")
-    data = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start + info.compress_size // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
+    path.write_bytes(_flip_member_byte(path.read_bytes(), "indices.npy"))
     match = r"Cannot read '.*Y\.npz' \(damaged member 'indices\.npy'\)"
     with pytest.raises(ValueError, match=match):
         ChunkedDataset(arrays / "X.npy", path)
