@@ -73,7 +73,8 @@ class _NpyFilePart:
 class _InMemoryPart:
     """An array, ``np.memmap`` or scipy.sparse matrix, sliced by rows."""
 
-    def __init__(self, data, name):
+    def __init__(self, data, name, path=None):
+        self.path = path  # the .npz file it was loaded from, if any
         if sp.issparse(data):
             data = data.tocsr()  # row slicing of CSR costs only the rows taken
         elif not hasattr(data, "shape") or not hasattr(data, "__getitem__"):
@@ -106,7 +107,7 @@ def _make_part(item, name):
                 raise ValueError(
                     f"Cannot read {path!r} as a scipy.sparse .npz matrix: {err}"
                 ) from err
-            return _InMemoryPart(matrix, repr(path))
+            return _InMemoryPart(matrix, repr(path), path=path)
         return _NpyFilePart(path)
     return _InMemoryPart(item, name)
 
