@@ -34,7 +34,7 @@ def _versions():
 def save_state(value, path, kind):
     """Write ``value`` (a tree of supported objects) to ``path`` as a ``kind`` file."""
     encoder = Encoder()
-    root = encoder.encode(value, "the object")
+    root = encoder.encode(value, type(value).__name__)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -71,7 +71,7 @@ def load_state(path, kind):
             ),
             stacklevel=3,
         )
-    return Decoder(archive).decode(manifest.get("root"), "the object")
+    return Decoder(archive).decode(manifest.get("root"), "the saved object")
 
 
 def save(obj, path):

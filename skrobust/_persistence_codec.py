@@ -193,7 +193,7 @@ class Encoder:
         kind = type(value)
         params = value.get_params(deep=False)
         encoded = {
-            name: self.encode(v, f"{where}.{name} (a parameter of {kind.__name__})")
+            name: self.encode(v, f"{where}.{name}")
             for name, v in params.items()
         }
         # Everything else in __dict__: fitted attributes and private state (the RNG
