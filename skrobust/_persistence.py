@@ -101,6 +101,11 @@ def save(obj, path):
     path : str or path-like
         The file to write (replaced if it exists).
 
+    Returns
+    -------
+    None
+        Nothing; the model is in the file.
+
     Raises
     ------
     TypeError
