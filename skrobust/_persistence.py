@@ -71,7 +71,10 @@ def load_state(path, kind):
             ),
             stacklevel=3,
         )
-    return Decoder(archive).decode(manifest.get("root"), "the saved object")
+    try:
+        return Decoder(archive).decode(manifest.get("root"), "the saved object")
+    except RecursionError:
+        archive.fail("nests values too deeply to be a file skrobust writes")
 
 
 def save(obj, path):

@@ -53,6 +53,10 @@ def archive_bytes(manifest, members):
     """The bytes of an archive holding ``manifest`` (a JSON-able dict) and ``members``
     (name -> bytes), with the trailer of hashes in the zip comment."""
     manifest_bytes = json.dumps(manifest, indent=1, allow_nan=False).encode("utf-8")
+    return _archive_of(manifest_bytes, members)
+
+
+def _archive_of(manifest_bytes, members):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         # Stored, not deflated: members are read (and hashed) straight from the
@@ -212,7 +216,7 @@ class VerifiedArchive:
             )
         try:
             manifest = json.loads(manifest_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
             self.fail(f"has a {MANIFEST} that is not valid JSON ({err})")
         if not isinstance(manifest, dict) or not isinstance(manifest.get("arrays"), dict):
             self.fail(f"has a {MANIFEST} without its table of arrays")

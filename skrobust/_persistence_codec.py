@@ -298,11 +298,14 @@ class Decoder:
         # can only point backwards, so this order matches the encoder's.
         out = []
         self._objects[node["id"]] = out
-        out.extend(self.decode(v, f"{where}[{i}]") for i, v in enumerate(self._items(node, where)))
+        out.extend(self._decoded_items(node, where))
         return out
 
     def _decode_tuple(self, node, where):
-        return tuple(self.decode(v, f"{where}[{i}]") for i, v in enumerate(self._items(node, where)))
+        return tuple(self._decoded_items(node, where))
+
+    def _decoded_items(self, node, where):
+        return [self.decode(v, f"{where}[{i}]") for i, v in enumerate(self._items(node, where))]
 
     def _decode_dict(self, node, where):
         out = {}

@@ -371,6 +371,33 @@ def test_crafted_files_run_nothing_and_raise(name, kind, sentinel, tmp_path):
                        progress=False)
 
 
+def test_hand_edited_checkpoint_fields_are_refused(small_files, tmp_path):
+    path = tmp_path / "run.ckpt"
+    path.write_bytes(small_files["checkpoint"])
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        members = {n: archive.read(n) for n in archive.namelist() if n != "manifest.json"}
+    fields = dict((key, i) for i, (key, _) in enumerate(manifest["root"]["items"]))
+    manifest["root"]["items"][fields["position"]][1] = 99  # past the chunk order's end
+    manifest["root"]["items"][fields["data_fingerprint"]][1] = "none"
+    path.write_bytes(_persistence_archive.archive_bytes(manifest, members))
+    with pytest.raises(ValueError, match=r"run.ckpt' is not a valid streaming checkpoint: "
+                                         r"its fields \['data_fingerprint', 'position'\]"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize("depth", [400, 100_000])
+def test_deeply_nested_manifests_are_refused(tmp_path, depth):
+    path = tmp_path / "deep"
+    nested = '{"type": "tuple", "id": 0, "items": [' * depth + "0" + "]}" * depth
+    manifest = ('{"format": "skrobust", "format_version": 1, "kind": "model", "versions": '
+                f'{{"scikit-learn": "{sklearn.__version__}"}}, "arrays": {{}}, "root": {nested}}}')
+    path.write_bytes(_persistence_archive._archive_of(manifest.encode(), {}))
+    with pytest.raises(ValueError, match="deep' (nests values too deeply|has a manifest.json "
+                                         "that is not valid JSON)"):
+        skrobust.load(path)
+
+
 def test_an_old_pickled_checkpoint_is_not_unpickled(sentinel, tmp_path):
     control = tmp_path / "control"
     pickle.loads(pickle.dumps(RunsCode(control)))  # the attack is real: unpickling runs it

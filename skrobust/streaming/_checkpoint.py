@@ -132,6 +132,29 @@ def load_checkpoint(path):
             f"{sorted(payload) if isinstance(payload, dict) else type(payload).__name__}, "
             f"not the fields {names}."
         )
-    if payload["order"] is not None:
-        payload["order"] = np.asarray(payload["order"])
+    _check_fields(payload, path)
     return Checkpoint(**payload)
+
+
+def _check_fields(payload, path):
+    """Field types, so that a hand-edited checkpoint fails here, naming the field,
+    rather than later with an IndexError."""
+    problems = [
+        name for name in ("epoch", "position", "chunks_done")
+        if type(payload[name]) is not int or payload[name] < 0
+    ]
+    problems += [] if type(payload["seed"]) is int else ["seed"]
+    problems += [
+        name for name in ("dataset", "data_fingerprint") if type(payload[name]) is not dict
+    ]
+    order = payload["order"]
+    if order is not None:
+        if not (isinstance(order, np.ndarray) and order.ndim == 1 and order.dtype.kind in "iu"):
+            problems.append("order")
+        elif "position" not in problems and payload["position"] >= max(len(order), 1):
+            problems.append("position")  # past the end of the chunk order
+    if problems:
+        raise FileError(
+            f"{os.fspath(path)!r} is not a valid streaming checkpoint: its fields "
+            f"{problems} do not hold what fit_stream writes."
+        )
