@@ -69,6 +69,11 @@ def fitted_models(X, Y, Z):
                 X[:150], Z[:150], X_noisy=X, y_noisy=Y)),
             "predict_proba", X,
         ),
+        "InterceptCalibrator-of-Pipeline": (
+            InterceptCalibrator(quiet(lambda: make_pipeline(StandardScaler(), rlr()).fit(X, Y)))
+            .fit(X[:150], Z[:150]),
+            "predict_proba", X,
+        ),
         "StandardScaler": (StandardScaler().fit(X), "transform", X),
         "Pipeline": (
             quiet(lambda: make_pipeline(StandardScaler(), rlr()).fit(X, Y)),
@@ -123,7 +128,7 @@ def models(data):
     "name",
     ["RobustLogisticRegression", "RobustLogisticRegression-binary",
      "RobustLogisticRegressionCV", "InterceptCalibrator-prefit",
-     "InterceptCalibrator-trained", "StandardScaler", "Pipeline", "Pipeline-calibrated",
+     "InterceptCalibrator-trained", "InterceptCalibrator-of-Pipeline", "StandardScaler", "Pipeline", "Pipeline-calibrated",
      "TagVectorizer"],
 )
 def test_round_trip_predicts_bit_identically(models, name, tmp_path):
