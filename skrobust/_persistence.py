@@ -202,7 +202,7 @@ def load(path):
     >>> try:
     ...     skrobust.load(path)
     ... except ValueError as error:
-    ...     print("pipeline.skrobust' is damaged" in str(error))
-    True
+    ...     print("pipeline.skrobust'" in str(error), "damaged" in str(error))
+    True True
     """
     return load_state(path, MODEL)
