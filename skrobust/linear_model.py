@@ -17,6 +17,7 @@ from skrobust._array_api import (
     check_same_namespace,
     get_namespace_and_device,
     is_numpy_namespace,
+    max_float_dtype,
     move_to,
     to_numpy,
 )
@@ -76,6 +77,31 @@ class _PlateauMonitor:
 
     def restart(self):
         self.count = 0
+
+
+def _checked_weights(sample_weight, X, xp):
+    """Validated sample weights in X's dtype, with a clear error where they fail.
+
+    Weights multiply each row's loss (scikit-learn's SGD convention), so their
+    scale acts as a learning rate; they are checked in the widest float first, so
+    that 1e300 (inf once cast to float32) is reported as a weight problem rather
+    than ending as "training diverged".
+    """
+    if sample_weight is None:
+        return _check_sample_weight(None, X, dtype=X.dtype)
+    _, _, device = get_namespace_and_device(X)
+    weights = _check_sample_weight(
+        sample_weight, X, dtype=max_float_dtype(xp, device), ensure_non_negative=True
+    )
+    largest = float(xp.max(weights))  # sklearn refuses all-zero weights
+    cast = xp.astype(weights, X.dtype)
+    if not bool(xp.all(xp.isfinite(cast))):
+        raise ValueError(
+            f"sample_weight holds values too large for X's dtype {X.dtype} (largest "
+            f"{largest:.3g}); weights multiply each row's loss, so divide them by a "
+            "constant (e.g. their mean)."
+        )
+    return cast
 
 
 def _rows_with_weight(weights, xp):
@@ -520,6 +546,10 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         """
         before = dict(self.__dict__)
         rng = before.get("_rng")
+        if rng is None and not isinstance(self.random_state, Integral):
+            # The first call will draw from the caller's RandomState (or numpy's
+            # global one, for None): a failed call must not advance it either.
+            rng = check_random_state(self.random_state)
         rng_state = None if rng is None else rng.get_state()
         n_losses = len(before.get("loss_curve_", ()))
         try:
@@ -582,10 +612,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 classes = known
             found_classes = binary_classes(y, classes)
             Y = binary_to_indicator(y, found_classes, xp, device)
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        return X, Y, weights, xp, found_classes
+        return X, Y, _checked_weights(sample_weight, X, xp), xp, found_classes
 
     def _check_layout(self, multilabel, n_tags, first_call):
         if first_call:
@@ -763,10 +790,13 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             loss = float(mean_loss + 0.5 * penalty / Y.shape[1])
         if not (finite and np.isfinite(loss)):
             assert_all_finite(X, input_name="X")  # the usual message for bad X
+            heavy = float(xp.max(weights)) if weights.shape[0] else 0.0
             raise ValueError(
                 "Training diverged (non-finite weights or loss); the model is left "
                 "as it was before this call. Scale the features (e.g. "
-                "StandardScaler) or lower eta0."
+                "StandardScaler) or lower eta0"
+                + (f", or use smaller sample weights (the largest is {heavy:.3g}; they "
+                   "scale the step like eta0)." if heavy > 1 else ".")
             )
         self._set_state(state)
         self._update_noise_priors()

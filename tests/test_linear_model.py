@@ -501,3 +501,44 @@ def test_warm_start_continues(tagged):
     cold = quiet_fit(RobustLogisticRegression(max_iter=2, random_state=0), X, Y)
     quiet_fit(cold, X, Y)
     assert cold.n_iter_ == 2
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("seed", [None, "instance"])
+def test_failed_first_call_leaves_the_callers_rng_alone(method, seed):
+    # Issue 14: the model's RNG is the caller's RandomState (or numpy's global one),
+    # and a first call that fails after shuffling used to advance it.
+    X, Y = np.random.RandomState(0).randn(40, 3), np.zeros((40, 2), dtype=int)
+    Y[::3, 0] = Y[::4, 1] = 1
+    X_bad = X.copy()
+    X_bad[0, 0] = 1e300  # passes validation, overflows in the first passes
+    rng = np.random.RandomState(7) if seed == "instance" else np.random.mtrand._rand
+    before = rng.get_state()[1].copy(), rng.get_state()[2]
+    model = RobustLogisticRegression(random_state=rng if seed else None, eta0=10.0,
+                                     max_iter=3, tol=None)
+    with pytest.raises(ValueError, match="diverged"):
+        getattr(model, method)(X_bad, Y)
+    after = rng.get_state()
+    assert np.array_equal(after[1], before[0]) and after[2] == before[1]
+    assert not hasattr(model, "coef_")
+
+
+def test_huge_sample_weights_are_named():
+    # Issue 14: weights of 1e300 (inf in float32) ended in "Training diverged...
+    # scale the features"; now the message is about the weights.
+    X, Y, _ = make_tagged_classification(n_samples=60, n_features=3, n_tags=2,
+                                         random_state=0)
+    X = X.astype(np.float32)
+    with pytest.raises(ValueError, match="sample_weight holds values too large"):
+        RobustLogisticRegression().fit(X, Y, sample_weight=np.full(60, 1e300))
+    # Large but representable weights that blow up the step say so as well.
+    with pytest.raises(ValueError, match="smaller sample weights"):
+        RobustLogisticRegression(max_iter=3, tol=None).fit(
+            X, Y, sample_weight=np.full(60, 1e30))
+
+
+def test_all_zero_sample_weights_are_refused():
+    X, Y, _ = make_tagged_classification(n_samples=50, n_features=3, n_tags=2,
+                                         random_state=0)
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        RobustLogisticRegression().fit(X, Y, sample_weight=np.zeros(50))
