@@ -445,7 +445,7 @@ def test_tags_with_labels_all_0_or_all_1_get_a_finite_beta_and_a_warning(
     Z = Z.copy()
     Z[:, 0], Z[:, 2] = 0, 1
     calibrated = InterceptCalibrator(model, method=method, prior_strength=prior_strength)
-    with pytest.warns(UserWarning, match=r"Tags \[0, 2\] .*all 0 or all 1"):
+    with pytest.warns(UserWarning, match=r"Tags \['tag0', 'tag2'\] .*all 0 or all 1"):
         calibrated.fit(X, Z)
     beta = calibrated.beta_
     assert np.all(np.isfinite(beta)) and beta[0] < 0 < beta[2]
