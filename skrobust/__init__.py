@@ -9,6 +9,7 @@ from skrobust.calibration import InterceptCalibrator
 from skrobust._linear_model_cv import RobustLogisticRegressionCV
 from skrobust._noise_priors import noise_prior_from_clean
 from skrobust.linear_model import RobustLogisticRegression
+from skrobust._tag_response import predict_tag_proba
 
 __version__ = "0.1.0.dev0"
 
@@ -18,5 +19,6 @@ __all__ = [
     "RobustLogisticRegressionCV",
     "estimator_to_numpy",
     "noise_prior_from_clean",
+    "predict_tag_proba",
     "__version__",
 ]
