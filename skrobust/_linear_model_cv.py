@@ -175,7 +175,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         gamma_init=0.9,
         learn_pi=True,
         learn_gamma=True,
-        max_iter=200,
+        max_iter=100,
         early_stopping=False,
         validation_fraction=0.1,
         tol=1e-4,

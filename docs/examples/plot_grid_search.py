@@ -43,7 +43,7 @@ search = GridSearchCV(
     cv=3,
 )
 with warnings.catch_warnings():
-    # pi converges slowly on the weakest tags; 200 epochs are plenty for this comparison.
+    # pi converges slowly; 100 epochs are plenty for this comparison.
     warnings.simplefilter("ignore", ConvergenceWarning)
     search.fit(X_train, Y_train)
 
