@@ -452,15 +452,23 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 f"{time.perf_counter() - started:.2f} s"
             )
         if not converged and self.tol is not None:
-            warnings.warn(
-                f"RobustLogisticRegression did not converge in max_iter={self.max_iter} "
-                f"epochs: pi/gamma still moved by up to {monitor.recent_drift():.3f} "
-                f"over the last {self.n_iter_no_change}. On few or separable examples "
-                "pi keeps drifting towards 1 and more epochs make the model worse: "
-                "early_stopping=True stops at the best epoch on held-out tags. "
-                "Otherwise increase max_iter, or loosen tol.",
-                ConvergenceWarning,
+            self._warn_not_converged(monitor.recent_drift())
+
+    def _warn_not_converged(self, drift):
+        """Say why fit stopped at max_iter and what helps (see ``max_iter``)."""
+        why = ""
+        if drift > 0 and not self.early_stopping:
+            why = (
+                f": pi/gamma still moved by up to {drift:.3f} over the last "
+                f"{self.n_iter_no_change}. On few or separable examples pi keeps "
+                "drifting towards 1 and more epochs make the model worse: "
+                "early_stopping=True stops at the best epoch on held-out tags. Otherwise"
             )
+        warnings.warn(
+            f"RobustLogisticRegression did not converge in max_iter={self.max_iter} "
+            f"epochs{why}; increase max_iter, or loosen tol.",
+            ConvergenceWarning,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):

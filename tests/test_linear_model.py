@@ -623,6 +623,8 @@ def test_early_stopping_watches_the_held_out_loss_not_pis_drift():
     with pytest.warns(ConvergenceWarning, match=r"pi/gamma still moved by up to 0\.\d+ "
                       r"over the last 5\..*early_stopping=True"):
         RobustLogisticRegression(**params).fit(X, Y)
+    with pytest.warns(ConvergenceWarning, match=r"in max_iter=2 epochs; increase"):
+        RobustLogisticRegression(noise="none", max_iter=2).fit(X, Y)  # no pi to blame
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model = RobustLogisticRegression(early_stopping=True, **params).fit(X, Y)
