@@ -662,7 +662,9 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         xp, _, device = get_namespace_and_device(X)
         if is_indicator_target(y):
-            if first_call and classes is not None:
+            # On every call, not only the first: a later classes= with a tag matrix
+            # used to be ignored without a word.
+            if classes is not None:
                 raise ValueError("classes is only used with a 1-D (binary) y.")
             if self.pos_label is not None and not (
                 isinstance(self.pos_label, Real) and self.pos_label == 1

@@ -671,3 +671,14 @@ def test_early_stopping_watches_the_held_out_loss_not_pis_drift():
         model = RobustLogisticRegression(early_stopping=True, **params).fit(X, Y)
     assert model.n_iter_ < 80
     assert np.all(np.abs(model.pi_ - 0.3) < 0.2)
+
+
+def test_classes_with_a_tag_matrix_is_refused_on_later_calls_too():
+    # Issue 14: partial_fit(X, Y, classes=...) on a later call used to be ignored.
+    X, Y, _ = make_tagged_classification(n_samples=60, n_features=3, n_tags=2,
+                                         random_state=0)
+    model = RobustLogisticRegression().partial_fit(X, Y)
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError, match="only used with a 1-D"):
+        model.partial_fit(X, Y, classes=[0, 1])
+    np.testing.assert_array_equal(model.coef_, coef)
