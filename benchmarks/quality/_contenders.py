@@ -359,6 +359,14 @@ def fit_rlr_default(X, Y, *, seed, **_):
     return RobustLogisticRegression(random_state=seed).fit(X, Y)
 
 
+def fit_rlr_early(X, Y, *, seed, **_):
+    """RobustLogisticRegression(early_stopping=True): the epoch chosen by the held-out
+    observed-data likelihood of 10% of the noisy training tags."""
+    from skrobust import RobustLogisticRegression
+
+    return RobustLogisticRegression(early_stopping=True, random_state=seed).fit(X, Y)
+
+
 class Skipped(Exception):
     """A contender that cannot run here (e.g. a class not yet in skrobust)."""
 
@@ -415,6 +423,7 @@ CONTENDERS = {
     "llr": Contender(fit_llr, note=f"large-loss rejection, delta={LLR_DELTA:g}, {LLR_ROUNDS} rounds (Kim et al. 2022)"),
     "lr_clean": Contender(fit_lr_clean, target="clean", note="L2 LR on all clean training labels (ceiling)"),
     "rlr_default": Contender(fit_rlr_default, note="RobustLogisticRegression() defaults"),
+    "rlr_early": Contender(fit_rlr_early, note="RobustLogisticRegression(early_stopping=True)"),
     "rlr_cv": Contender(fit_rlr_cv, note="RobustLogisticRegressionCV() defaults"),
     "rlr_clean_prior": Contender(fit_rlr_clean_prior, uses_clean=True,
                                  note="RLR defaults, pi prior from the clean images"),

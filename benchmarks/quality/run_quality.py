@@ -46,11 +46,17 @@ RESULTS_DIR = HERE.parent / "results"
 REFERENCES = ("lr_balanced", "lr")
 DEFAULT_CONTENDERS = (
     "lr", "lr_balanced", "elkan_noto", "wan", "epr", "em", "llr", "lr_clean",
-    "rlr_default", "rlr_cv",
+    "rlr_default", "rlr_early", "rlr_cv",
 )
 
 
 # ---------------------------------------------------------------------- one split
+
+
+def annotation_k(split):
+    """Top 5, as the paper; 2 on MULAN scene, whose 6 labels (1.07 per image) would
+    put almost every label in every top 5 and make annotation F@5 equal for all."""
+    return 2 if split.Z.shape[1] < 10 else 5
 
 
 def calibrate(model, X_clean, Z_clean):
@@ -117,7 +123,8 @@ def run_split(split, contenders, *, seed=None, standardize=True, verbose=True):
             out["fit_seconds"][name] = time.perf_counter() - start
             if caught:
                 out["warnings"][name] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-            out["scores"][name] = _scores.score(model, a.X_test, a.Z_test, pi_ref=pi_ref)
+            out["scores"][name] = _scores.score(model, a.X_test, a.Z_test, pi_ref=pi_ref,
+                                                k=annotation_k(split))
             if getattr(model, "C", None) is not None and hasattr(model, "cv_auc_"):
                 out["chosen_C"][name] = float(model.C)
             if getattr(model, "pi_", None) is not None:
@@ -125,10 +132,11 @@ def run_split(split, contenders, *, seed=None, standardize=True, verbose=True):
             start = time.perf_counter()
             calibrated = calibrate(model, a.X_clean, a.Z_clean)
             out["calibrate_seconds"][name] = time.perf_counter() - start
-            out["scores"][f"{name}+cal"] = _scores.score(calibrated, a.X_test, a.Z_test)
+            out["scores"][f"{name}+cal"] = _scores.score(calibrated, a.X_test, a.Z_test,
+                                                         k=annotation_k(split))
             if verbose:
                 s = out["scores"][name]
-                print(f"  {split.name:>18} {name:>12}: F@5 {100 * s['annotation_f1']:5.1f} "
+                print(f"  {split.name:>18} {name:>12}: F@k {100 * s['annotation_f1']:5.1f} "
                       f"AUC {s['mean_auc']:.3f}  fit {out['fit_seconds'][name]:6.1f} s",
                       flush=True)
     return out
