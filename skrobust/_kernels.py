@@ -20,9 +20,10 @@ that fails needs no copy of them to undo (see ``_sgd_em.train_pass``).
 NumPy fast path. With dense NumPy float32/float64 arrays, the step's matrix products
 call BLAS ``gemm`` through ``scipy.linalg.blas``, which accumulates into its output
 (``C = A @ B + beta C`` with ``overwrite_c``): the term whose buffer receives
-``W_next`` costs no pass of its own, and the other is one BLAS ``axpy`` (one
-multi-threaded pass). NumPy has no fused multiply-add, so the same update with
-``np.matmul`` costs about ten weight-sized trips through memory instead of three.
+``W_next`` costs no pass of its own (the GEMM reads and writes it as it stores
+its product), and the other is one BLAS ``axpy`` (one multi-threaded pass): five
+weight-sized trips through memory. NumPy has no fused multiply-add, so the same
+update with ``np.matmul`` and a block buffer costs eleven, on one thread.
 
 SciPy bundles its own OpenBLAS beside NumPy's. Alternating between two BLAS
 libraries inside a step makes each one's idle threads spin against the other's

@@ -193,7 +193,7 @@ def minibatch_bounds(n_samples, batch_size):
 
 
 def train_pass(state, X, Y, weights, order, config, xp):
-    """One pass of stochastic EM over ``X`` in minibatches, on a copy of ``state``.
+    """One pass of stochastic EM over ``X`` in minibatches, leaving ``state`` as it was.
 
     Parameters
     ----------
