@@ -34,6 +34,8 @@ and sparse X take the generic path, with the same arithmetic in the namespace's
 own operators.
 """
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg.blas import get_blas_funcs
@@ -77,6 +79,11 @@ def _blas(*arrays):
             return None
     if dtype not in (np.float32, np.float64):
         return None
+    return _blas_routines(dtype)
+
+
+@functools.cache
+def _blas_routines(dtype):
     return get_blas_funcs(("gemm", "gemv", "axpy"), dtype=dtype)
 
 
@@ -125,7 +132,8 @@ def momentum_update(coef, previous, step, X_b, lr, momentum, alpha, xp, out=None
     out : array of shape (n_tags, n_features) or None
         Where ``W_next`` goes: ``previous`` (overwritten), ``coef`` when
         ``previous`` is None (overwritten), another array, or None for a new one.
-        Any other array passed in is left untouched.
+        Not ``coef`` while ``previous`` is given (W is read after W_next is
+        written). Any other array passed in is left untouched.
 
     Returns
     -------
