@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 # result file -> (title, command that produced it, goal text)
 SECTIONS = {
     "throughput": (
-        "Training throughput (partial_fit, n=500, d=4096, float32)",
+        "Training throughput (partial_fit, n=500, float32; d=4096 unless the command says)",
         "python benchmarks/bench_throughput.py",
         "Goals (issue 16): >= 0.90 of the two GEMMs' rate at >= 1,000 tags and >= 0.80 at 81, "
         "in a chunk and in one-minibatch partial_fit calls; >= 50x "

@@ -61,7 +61,8 @@ def test_quick_run_writes_json_and_skrobust_reaches_the_target(bench, tmp_path):
                            "--contenders", "skrobust", "sklearn",
                            "--output", str(tmp_path / "tta")])
     payload = json.loads(Path(path).read_text())
-    assert {"machine", "rows", "optima", "speedups", "rtol"} <= set(payload)
+    assert {"machine", "command", "rows", "optima", "speedups", "rtol"} <= set(payload)
+    assert payload["optima"]["8"]["optimum_lbfgs"]["bce"]["success"]
     rows = {row["contender"]: row for row in payload["rows"]}
     assert set(rows) == {"skrobust noise='none'", "skrobust noise='missing'",
                          "sklearn OvR LogisticRegression (lbfgs)"}
