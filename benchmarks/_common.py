@@ -3,7 +3,9 @@
 import json
 import os
 import platform
+import shlex
 import statistics
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +25,21 @@ def median_time(function, repeats=5, warmup=1):
     return statistics.median(times)
 
 
+def interleaved_medians(functions, repeats=5, warmup=1):
+    """Median wall time of each of ``functions`` (a dict), timed in turn in every
+    round, so that a shared machine's load shifts all of them alike."""
+    for _ in range(warmup):
+        for function in functions.values():
+            function()
+    times = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def machine():
     """What the numbers were measured on."""
     info = {
@@ -32,6 +49,7 @@ def machine():
         "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
     }
     try:
         from threadpoolctl import threadpool_info
@@ -44,11 +62,25 @@ def machine():
         pass
     try:
         with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+            lines = f.readlines()
+        names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
         info["cpu_model"] = names[0] if names else None
+        flags = next((set(line.split(":", 1)[1].split()) for line in lines
+                      if line.startswith("flags")), set())
+        info["isa"] = next((isa for isa in ("avx512f", "avx2", "avx", "sse4_2") if isa in flags),
+                           None)
     except OSError:  # pragma: no cover
         pass
+    kernels = sorted({lib.get("architecture") for lib in info.get("blas", [])
+                      if lib.get("architecture")})
+    info["blas_kernel"] = "/".join(kernels) or None
     return info
+
+
+def machine_kind(info):
+    """CPU model, instruction set and BLAS kernel: what makes results comparable."""
+    return (f"{info.get('cpu_model', '?')}, {info.get('isa') or '?'}, "
+            f"BLAS kernel {info.get('blas_kernel') or info.get('OPENBLAS_CORETYPE') or '?'}")
 
 
 def print_table(rows, columns):
@@ -65,9 +97,20 @@ def _fmt(value):
     return str(value)
 
 
+def command_line():
+    """How the running script was started, to be quoted beside its results."""
+    script = Path(sys.argv[0])
+    if script.suffix == ".py":
+        script = Path("benchmarks") / script.name
+    env = " ".join(f"{k}={os.environ[k]}" for k in ("OPENBLAS_NUM_THREADS",) if k in os.environ)
+    return " ".join(filter(None, [env, "python", shlex.join([str(script), *sys.argv[1:]])]))
+
+
 def save(name, payload):
+    """Write results/<name>.json with the machine record and the command line."""
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"
-    path.write_text(json.dumps({"machine": machine(), **payload}, indent=2) + "\n")
+    payload = {"machine": machine(), "command": command_line(), **payload}
+    path.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"wrote {path}")
     return path

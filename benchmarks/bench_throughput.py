@@ -1,17 +1,25 @@
 """Training throughput of partial_fit against the machine's GEMM rate and sklearn.
 
-Per minibatch (n=500, d=4096, float32) at 81, 1,000 and 5,400 tags, measured side by
-side in one run (medians):
+Per minibatch (n=500, d=4096 by default, float32) at 81, 300, 1,000 and 5,400 tags,
+measured side by side in one run (medians):
 
 * RobustLogisticRegression.partial_fit on one 500-row chunk (one minibatch step:
   two matrix products plus elementwise EM work);
 * the same two float32 matrix products alone (scores X W^T and gradient R^T X), the
   floor any implementation of this step pays: "fraction of GEMM" = GEMM time / step;
 * MultiOutputClassifier(SGDClassifier(loss="log_loss")).partial_fit on the same chunk
-  (one sklearn estimator per tag), the obvious sklearn route.
+  (one sklearn estimator per tag), the obvious sklearn route;
+* both partial_fit patterns again with the BLAS fast path of skrobust._kernels
+  switched off (``*_numpy_ops``: NumPy's operators), to show what it gains.
 
-Usage: python benchmarks/bench_throughput.py [--tags 81 1000 5400] [--repeats 5]
-       [--output throughput]
+Goals (issue 16): >= 0.90 of the two GEMMs' rate at >= 1,000 tags and >= 0.80 at 81,
+in a chunk (``fraction_of_gemm``) and in one-minibatch calls
+(``one_call_fraction_of_gemm``); one-minibatch calls within 10% of the in-chunk step
+(``one_call_vs_step``); >= 50x SGDClassifier in one-minibatch calls at >= 300 tags
+(``one_call_speedup_vs_sgd``).
+
+Usage: python benchmarks/bench_throughput.py [--tags 81 300 1000 5400] [--d 4096]
+       [--repeats 5] [--output throughput]
 """
 
 import argparse
@@ -21,8 +29,8 @@ import numpy as np
 from sklearn.linear_model import SGDClassifier
 from sklearn.multioutput import MultiOutputClassifier
 
-from _common import median_time, print_table, save
-from skrobust import RobustLogisticRegression
+from _common import interleaved_medians, median_time, print_table, save
+from skrobust import RobustLogisticRegression, _kernels
 
 
 def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
@@ -35,17 +43,33 @@ def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
     X, Y = X_chunk[:n], Y_chunk[:n]
 
     model = RobustLogisticRegression(batch_size=n, shuffle=False).partial_fit(X, Y)
-    # partial_fit on a chunk of one minibatch: pays validation and the state copy
-    # that keeps a failed call atomic once per step.
-    single = median_time(lambda: model.partial_fit(X, Y), repeats=repeats)
-    # partial_fit on a chunk of `steps_per_chunk` minibatches: the per-step cost in a
-    # stream of realistically sized chunks.
-    step = median_time(lambda: model.partial_fit(X_chunk, Y_chunk), repeats=repeats)
-    step /= steps_per_chunk
-
     W = np.ascontiguousarray(model.coef_)
     R = rng.standard_normal((n, n_tags), dtype=np.float32)
-    gemm = median_time(lambda: (X @ W.T, R.T @ X), repeats=repeats)
+    def without_blas(function):
+        def run():
+            _kernels.USE_BLAS = False
+            try:
+                function()
+            finally:
+                _kernels.USE_BLAS = True
+        return run
+
+    times = interleaved_medians({
+        # partial_fit on a chunk of one minibatch: pays validation and the atomicity
+        # of a call once per step.
+        "single": lambda: model.partial_fit(X, Y),
+        # partial_fit on a chunk of `steps_per_chunk` minibatches: the per-step cost
+        # in a stream of realistically sized chunks.
+        "chunk": lambda: model.partial_fit(X_chunk, Y_chunk),
+        # The step's two matrix products alone.
+        "gemm": lambda: (X @ W.T, R.T @ X),
+        # The same calls with NumPy's operators instead of the BLAS fast path
+        # (skrobust._kernels), to show what the fast path gains on this machine.
+        "single_numpy_ops": without_blas(lambda: model.partial_fit(X, Y)),
+        "chunk_numpy_ops": without_blas(lambda: model.partial_fit(X_chunk, Y_chunk)),
+    }, repeats=repeats)
+    single, gemm = times["single"], times["gemm"]
+    step = times["chunk"] / steps_per_chunk
     flops = 2 * 2 * n * d * n_tags
 
     row = {
@@ -57,8 +81,13 @@ def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
         "gemm_gflops": flops / gemm / 1e9,
         "step_gflops": flops / step / 1e9,
         "fraction_of_gemm": gemm / step,
+        "one_call_fraction_of_gemm": gemm / single,
+        "one_call_vs_step": single / step,
+        "step_ms_numpy_ops": 1e3 * times["chunk_numpy_ops"] / steps_per_chunk,
+        "one_call_ms_numpy_ops": 1e3 * times["single_numpy_ops"],
         "sgd_ms": None,
         "speedup_vs_sgd": None,
+        "one_call_speedup_vs_sgd": None,
     }
     if n_tags <= sgd_max_tags:
         sgd = MultiOutputClassifier(SGDClassifier(loss="log_loss"))
@@ -69,21 +98,24 @@ def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
             sgd_time = median_time(lambda: sgd.partial_fit(X, Y), repeats=sgd_repeats)
         row["sgd_ms"] = 1e3 * sgd_time
         row["speedup_vs_sgd"] = sgd_time / step
+        row["one_call_speedup_vs_sgd"] = sgd_time / single
     return row
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tags", type=int, nargs="+", default=[81, 1000, 5400])
+    parser.add_argument("--tags", type=int, nargs="+", default=[81, 300, 1000, 5400])
+    parser.add_argument("--d", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sgd-max-tags", type=int, default=1000,
                         help="skip the (slow) sklearn baseline above this many tags")
     parser.add_argument("--output", default="throughput",
                         help="results/<output>.json (e.g. one file per BLAS setting)")
     args = parser.parse_args()
-    rows = [measure(t, repeats=args.repeats, sgd_max_tags=args.sgd_max_tags) for t in args.tags]
+    rows = [measure(t, d=args.d, repeats=args.repeats, sgd_max_tags=args.sgd_max_tags)
+            for t in args.tags]
     print_table(rows, list(rows[0]))
-    save(args.output, {"n": 500, "d": 4096, "dtype": "float32", "rows": rows})
+    save(args.output, {"n": 500, "d": args.d, "dtype": "float32", "rows": rows})
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ likelihood, which these are tested against, are in ``tests/_em_reference.py``.
 
 import math
 
+from skrobust._kernels import weighted_sum
+
 # Smallest value pi and gamma are clipped to: keeps log(pi), log(gamma) finite and
 # the E-step denominators positive (both mixture components can never be zero at
 # once), while being far below any noise level worth modelling.
@@ -129,7 +131,7 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
     # (or updated in place) as soon as it has served, since at thousands of tags a
     # few of them weigh as much as a chunk of data.
     half_sign = xp.astype(observed, scores.dtype)  # y for now
-    w_y = weights @ half_sign
+    w_y = weighted_sum(weights, half_sign)
     w_total = xp.sum(weights)
     half_sign -= 0.5
     if overwrite_scores:
@@ -147,25 +149,25 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
     # sum w log sigmoid(s^), where min(s^, 0) = s^/2 - |s^/2| exactly (s is finite).
     work = xp.abs(half_s)
     work -= half_s
-    loglik = -(weights @ work)
+    loglik = -weighted_sum(weights, work)
     del work
     tanh_s = xp.tanh(half_s)
     del half_s
-    loglik += weights @ xp.log1p(xp.abs(tanh_s))
+    loglik += weighted_sum(weights, xp.log1p(xp.abs(tanh_s)))
     # - sum w log sigmoid(z^): z^ may be +inf, so min(z^, 0) is taken directly.
-    loglik -= 2 * (weights @ _minimum_zero(half_z, xp))
+    loglik -= 2 * weighted_sum(weights, _minimum_zero(half_z, xp))
     tanh_z = xp.tanh(half_z)
     del half_z
-    loglik -= weights @ xp.log1p(xp.abs(tanh_z))
+    loglik -= weighted_sum(weights, xp.log1p(xp.abs(tanh_z)))
     # (The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.)
     loglik += w_y * log_pi + (w_total - w_y) * log_gamma
     # A log-probability is <= 0; rounding can leave a hair above 0 where it is 0.
     loglik = xp.sum(_minimum_zero(loglik, xp))
 
     # alpha = 1/2 + h tanh_z, and y = h + 1/2.
-    h_tanh_z = weights @ (tanh_z * half_sign)
+    h_tanh_z = weighted_sum(weights, tanh_z * half_sign)
     w_alpha = 0.5 * w_total + h_tanh_z
-    w_y_alpha = 0.5 * (w_y + h_tanh_z + 0.5 * (weights @ tanh_z))
+    w_y_alpha = 0.5 * (w_y + h_tanh_z + 0.5 * weighted_sum(weights, tanh_z))
     tanh_s -= tanh_z
     tanh_s *= half_sign
     return tanh_s, (w_alpha, w_y_alpha, w_y), loglik

@@ -5,8 +5,12 @@ pass per call). It works on any Array API namespace: all state stays on the data
 device, and the minibatch loop has no host round trip and no loop over tags. Per
 minibatch it does two matrix products (scores and gradient) and elementwise work.
 
-A pass never modifies the state it is given: it trains a copy and returns it, so a
-pass that fails (bad numbers, an interrupt) leaves the caller's model as it was.
+A pass never modifies the weights it is given, and it copies nothing weight-sized to
+ensure that: its first step writes the new weights into a new array, and only the
+arrays the pass itself made are updated in place after that. A pass that fails
+(bad numbers, an interrupt) thus leaves the caller's model as it was, and a pass of
+one minibatch (one ``partial_fit`` call per minibatch) costs what a step in a long
+chunk costs.
 """
 
 from dataclasses import dataclass, replace
@@ -16,7 +20,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust import _em
-from skrobust._kernels import momentum_update, row_blocks
+from skrobust._kernels import linear_scores, momentum_update, row_blocks
 
 
 @dataclass(frozen=True)
@@ -33,23 +37,6 @@ class TrainingState:
     pi: object  # (n_tags,)
     gamma: object  # (n_tags,)
     n_updates: int  # minibatch updates so far, drives the invscaling schedule
-
-    def copy(self, xp):
-        """A deep copy of the arrays, so in-place training cannot touch the original."""
-
-        def dup(a):
-            return None if a is None else xp.asarray(a, copy=True)
-
-        return replace(
-            self,
-            coef=dup(self.coef),
-            intercept=dup(self.intercept),
-            previous_coef=dup(self.previous_coef),
-            previous_intercept=dup(self.previous_intercept),
-            stats=tuple(dup(s) for s in self.stats),
-            pi=dup(self.pi),
-            gamma=dup(self.gamma),
-        )
 
     def squared_norm_and_finite(self, xp, alpha=1.0):
         """sum_t alpha_t ||coef_t||^2 and whether every parameter is finite, in one
@@ -168,8 +155,7 @@ def _e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp):
     the minibatch in blocks of rows: at thousands of tags they then stay small
     beside a chunk of data (and in cache).
     """
-    scores = safe_sparse_dot(X_b, coef.T)
-    scores += intercept
+    scores = linear_scores(X_b, coef, intercept)
     n_rows, n_tags = scores.shape
     row_bytes = n_tags * (xp.finfo(scores.dtype).bits // 8)
     blocks = row_blocks(n_rows, row_bytes, xp, _E_STEP_BLOCK_BYTES)
@@ -207,12 +193,12 @@ def minibatch_bounds(n_samples, batch_size):
 
 
 def train_pass(state, X, Y, weights, order, config, xp):
-    """One pass of stochastic EM over ``X`` in minibatches, on a copy of ``state``.
+    """One pass of stochastic EM over ``X`` in minibatches, leaving ``state`` as it was.
 
     Parameters
     ----------
     state : TrainingState
-        The model before the pass; left untouched.
+        The model before the pass; left untouched (its arrays are not modified).
     X : array or scipy.sparse CSR of shape (n_samples, n_features)
     Y : array or scipy.sparse CSR of shape (n_samples, n_tags)
         Observed tags, 0/1 in any dtype.
@@ -227,23 +213,29 @@ def train_pass(state, X, Y, weights, order, config, xp):
     Returns
     -------
     state : TrainingState
-        The trained copy.
+        The trained state, in new arrays (the previous weights may be ``state``'s).
     mean_loss : 0-d array
         Observed-data negative log-likelihood averaged over the pass's examples
         (weighted) and tags, as evaluated on each minibatch before its update.
     """
-    s = state.copy(xp)
-    coef, intercept = s.coef, s.intercept
-    prev_coef, prev_intercept = s.previous_coef, s.previous_intercept
+    coef, prev_coef = state.coef, state.previous_coef
+    # The intercepts are small: copies, updated in place. The weights are not
+    # copied: see ``owned`` below.
+    intercept = xp.asarray(state.intercept, copy=True)
+    prev_intercept = state.previous_intercept
     if config.momentum == 0:
-        prev_coef = prev_intercept = None  # saves a weight-sized array (and its copy)
+        prev_coef = prev_intercept = None  # saves a weight-sized array
     elif prev_coef is None:  # no step yet: zero velocity
-        prev_coef = xp.asarray(coef, copy=True)
-        prev_intercept = xp.asarray(intercept, copy=True)
-    stats, pi, gamma, n_updates = s.stats, s.pi, s.gamma, s.n_updates
+        prev_coef, prev_intercept = coef, intercept
+    if prev_intercept is not None:
+        prev_intercept = xp.asarray(prev_intercept, copy=True)
+    # Weight arrays this pass made, the only ones it may overwrite: the first step
+    # writes into a new array, the second (with momentum) into another, and from
+    # then on the two take turns (the new weights go over the previous ones).
+    owned = []
+    stats, pi, gamma, n_updates = state.stats, state.pi, state.gamma, state.n_updates
     n_samples, n_tags = X.shape[0], Y.shape[1]
     total_loss = 0.0  # becomes a 0-d device array at the first minibatch
-    scratch = {}  # weight-sized work buffer reused by every step of this pass
 
     for start, stop in minibatch_bounds(n_samples, config.batch_size):
         index = slice(start, stop) if order is None else order[start:stop]
@@ -267,14 +259,20 @@ def train_pass(state, X, Y, weights, order, config, xp):
             new_stats = _em.update_statistics(stats, batch_stats, eta)
 
         # Gradient of the expected complete-data NLL (mean over the minibatch),
-        # applied with momentum in place (the new weights overwrite the previous
-        # ones, and the two swap; one reused block buffer on NumPy).
+        # applied with momentum.
         lr = _step_size(config, n_updates)
         step = _em.gradient_residual(sigma_minus_alpha, w_b, n_b, xp, scale=-lr)
         del sigma_minus_alpha
-        coef, prev_coef = momentum_update(
-            coef, prev_coef, step, X_b, lr, config.momentum, config.alpha, xp, scratch
+        target = prev_coef if prev_coef is not None else coef
+        out = target if any(target is a for a in owned) else None
+        new_coef = momentum_update(
+            coef, prev_coef, step, X_b, lr, config.momentum, config.alpha, xp, out
         )
+        if out is None:
+            owned.append(new_coef)
+        if prev_coef is not None:
+            prev_coef = coef
+        coef = new_coef
         if prev_intercept is None:
             intercept += xp.sum(step, axis=0)
         else:  # the same heavy-ball recurrence, without the L2 term
@@ -296,7 +294,7 @@ def train_pass(state, X, Y, weights, order, config, xp):
         del X_b, w_b, step
 
     new_state = replace(
-        s,
+        state,
         coef=coef,
         intercept=intercept,
         previous_coef=prev_coef,

@@ -873,7 +873,8 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         )
 
     def _train_one_pass(self, X, Y, weights, xp, epoch=None):
-        """Train one pass on a copy of the state; commit it only if it is finite.
+        """Train one pass into new arrays (the state is not modified); commit it only
+        if it is finite.
 
         Runs inside ``_unchanged_on_failure``, which undoes the shuffle's draw (and
         everything else) if the pass raises. ``epoch`` is (epoch number, the fit's
