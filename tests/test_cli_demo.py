@@ -1,11 +1,11 @@
-"""The command line: `python -m skrobust demo`."""
+"""`skrobust demo` (skrobust.cli._demo): the paper's evaluation end to end."""
 
 import json
 import math
 import subprocess
 import sys
 
-from skrobust.__main__ import main
+from skrobust.cli import main
 from _shared import shared_data_dir
 
 FIGURES = {"tag_position_accuracy.png", "pi_learned_vs_measured.png",
@@ -51,8 +51,10 @@ def test_mirflickr25k_without_features_is_a_clear_error(tmp_path, capsys):
     data = shared_data_dir() / "mirflickr25k"
     code = main(["demo", "--dataset", "mirflickr25k", "--data-dir", str(data),
                  "--output", str(tmp_path), "--quiet"])
-    assert code == 2
-    assert "no image features" in capsys.readouterr().err
+    assert code == 1  # an expected failure: one line, no traceback
+    err = capsys.readouterr().err
+    assert err.startswith("skrobust: error: ") and "no image features" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "results.json").exists()
 
 
