@@ -31,9 +31,16 @@ Run "skrobust COMMAND --help" for a command's options and file formats.
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (the usage is in ``--help``)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def _common_options():
     """Options every command takes, before or after its name."""
-    common = argparse.ArgumentParser(add_help=False,
+    common = _Parser(add_help=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     # SUPPRESS: a subcommand's default must not reset a --debug given before it.
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -46,7 +53,7 @@ def build_parser():
     from skrobust import __version__
 
     common = _common_options()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="skrobust", description=DESCRIPTION, parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version",
@@ -84,7 +91,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     check = getattr(args, "check", None)
     if check is not None:
-        check(args, parser)
+        check(args)  # checks across arguments: usage errors too
     return run_command(args.run, args)
 
 

@@ -146,7 +146,7 @@ def add_parser(commands, common):
                         help="one split (unless --n-splits is given) and a short "
                         "curve: a smoke test, seconds")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
-    parser.set_defaults(run=run, check=check_args)
+    parser.set_defaults(run=run, check=lambda args: check_args(args, parser))
     return parser
 
 
@@ -178,16 +178,17 @@ def _check_split(args, n_images):
 def run(args):
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files, never a window
     progress = Stages(args.quiet)
+    # The output first: an unwritable or occupied folder fails before any work.
+    out = prepare_output_dir(args.output or DEFAULT_OUTPUT, args.overwrite,
+                             numbered=args.output is None)
+    if args.output is None and out.name != DEFAULT_OUTPUT:
+        print(f"note: {DEFAULT_OUTPUT} is not empty; writing to {out}")
     bunch = _load(args, progress)
     _check_split(args, bunch.X.shape[0])
 
     from skrobust import _demo_report as report
     from skrobust.experiments import run_comparison
 
-    out = prepare_output_dir(args.output or DEFAULT_OUTPUT, args.overwrite,
-                             numbered=args.output is None)
-    if args.output is None and out.name != DEFAULT_OUTPUT:
-        print(f"note: {DEFAULT_OUTPUT} is not empty; writing to {out}")
     if args.k is None:
         # Top 5 of scene's 6 labels would hit almost every label of every image.
         args.k = 2 if bunch.name == "mulan-scene" else 5

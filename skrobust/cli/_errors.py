@@ -7,6 +7,7 @@ exception) keep their traceback.
 """
 
 import sys
+import warnings
 
 from skrobust._demo_data import DemoDataError
 from skrobust.tags import WordNetNotFoundError
@@ -37,17 +38,31 @@ def one_line(exc):
     return text or type(exc).__name__
 
 
+def _warning_printer(prog):
+    def show(message, category, filename, lineno, file=None, line=None):
+        # A user needs the warning, not the library line that raised it.
+        print(f"{prog}: warning: {one_line(message)}", file=sys.stderr)
+    return show
+
+
 def run_command(command, args, prog="skrobust"):
-    """Run ``command(args)``; expected failures become one line and exit status 1."""
+    """Run ``command(args)``; expected failures become one line and exit status 1.
+
+    Warnings are printed as one line each too, unless ``--debug``.
+    """
+    debug = getattr(args, "debug", False)
     try:
-        return command(args)
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.showwarning = _warning_printer(prog)
+            return command(args)
     except EXPECTED as exc:
-        if getattr(args, "debug", False):
+        if debug:
             raise
         print(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        if getattr(args, "debug", False):
+        if debug:
             raise
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -33,8 +33,16 @@ def prepare_output_dir(path, overwrite, numbered=False):
         while _non_empty(path.with_name(f"{path.name}_{n}")):
             n += 1
         path = path.with_name(f"{path.name}_{n}")
-    path.mkdir(parents=True, exist_ok=True)
+    _mkdir(path)
     return path
+
+
+def _mkdir(path):
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"cannot create the folder {path}: "
+                           f"{exc.strerror or exc}") from exc
 
 
 def check_output_file(path, overwrite):
@@ -43,7 +51,7 @@ def check_output_file(path, overwrite):
     if path.exists() and not overwrite:
         raise CommandError(f"{path} exists: pass --overwrite to replace it, or choose "
                            "another --output")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _mkdir(path.parent)
     return path
 
 
@@ -55,6 +63,10 @@ def atomic_path(path):
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes the file private (0600); give it the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -124,7 +124,7 @@ class _Thumbnails:
         label = html.escape(caption)
         uri = self.cache[row]
         if uri is None:
-            return f'<div class="missing">photo not found or unreadable</div>'
+            return '<div class="missing">photo not found or unreadable</div>'
         return f'<img src="{uri}" alt="{label}" title="{label}">'
 
     def _make(self, path):
@@ -233,7 +233,8 @@ def build_page(model_path, names, pi, photos, p_true, p_tag, thumbs, args, calib
     sample_html = _sample_section(sample, suggestions, photos, thumbs)
     chart, chart_note = _pi_chart(names, pi)
     title = f"skrobust report: {html.escape(Path(model_path).name)}"
-    meta = (f"{n} photos, {len(names)} tags; model {'calibrated on clean labels' if calibrated else 'not calibrated'}; "
+    state = "calibrated on clean labels" if calibrated else "not calibrated"
+    meta = (f"{n} photos, {len(names)} tags; model {state}; "
             f"skrobust {html.escape(skrobust.__version__)}")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
