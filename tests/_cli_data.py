@@ -27,6 +27,7 @@ def write_inputs(folder):
     a model trained with ``--min-images MIN_IMAGES --lemmatize none`` will have.
     """
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     images = photos_dir()
     mir = load_mirflickr_subset()
     names = [f"im{n}.jpg" for n in mir.image_ids[:N_PHOTOS]]

@@ -7,12 +7,14 @@ pickled. Tag names come from the model's ``tag_names_`` when it has them, else f
 the ``<model>.tags.txt`` sidecar that ``train`` writes.
 """
 
+import zipfile
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 
 import skrobust
 from skrobust.calibration import InterceptCalibrator
-from skrobust.cli._errors import CommandError
+from skrobust.cli._errors import CommandError, one_line
 from skrobust.cli._inputs import read_lines
 from skrobust.cli._outputs import tag_list_path, write_text
 
@@ -38,7 +40,12 @@ def save_model(model, path, tag_names):
 
 def load_model(path):
     """The model saved at ``path`` and its tag names, checked to fit each other."""
-    model = _persistence("load")(path)
+    load = _persistence("load")
+    try:
+        model = load(path)
+    except (zipfile.BadZipFile, EOFError, KeyError) as exc:
+        # Errors of the archive itself, should the format let one through unnamed.
+        raise CommandError(f"{path}: not a readable skrobust model ({one_line(exc)})") from exc
     pipeline, rlr = model_parts(model, path)
     names = _own_tag_names(model)
     if names is None:

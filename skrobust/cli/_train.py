@@ -114,14 +114,18 @@ def run(args):
     stages(f"read {X.shape[0]} photos with {X.shape[1]} features; {len(names)} tags, "
            f"{Y.sum(axis=1).mean():.2f} per photo")
 
+    clean = None
+    if args.clean_labels is not None:  # read before training: a typo fails at once
+        clean = read_clean_labels(args.clean_labels, X.shape[0], _tag_column(vectorizer),
+                                  len(names))
+
     model = make_pipeline(StandardScaler(), RobustLogisticRegression(random_state=args.seed))
     model.fit(X, Y)
     pi = np.asarray(model[-1].pi_)
     stages(f"trained: pi from {pi.min():.2f} to {pi.max():.2f} (median {np.median(pi):.2f})")
 
-    if args.clean_labels is not None:
-        rows, Z = read_clean_labels(args.clean_labels, X.shape[0],
-                                    _tag_column(vectorizer), len(names))
+    if clean is not None:
+        rows, Z = clean
         model = InterceptCalibrator(model).fit(X[rows], Z)
         stages(f"calibrated on {len(rows)} checked photos ({model.selection_})")
 
