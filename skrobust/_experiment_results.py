@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 MODEL_NAMES = {
-    "lr": "LR on user tags",
-    "lr_calibrated": "LR on tags + calibration",
+    "lr": "tuned LR on user tags",
+    "lr_calibrated": "tuned LR on tags + calibration",
     "rlr": "RLR on user tags",
     "rlr_calibrated": "RLR on tags + calibration",
     "lr_clean": "LR on clean labels",

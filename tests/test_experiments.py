@@ -16,7 +16,7 @@ from skrobust.experiments import (
     score_model,
 )
 
-FAST = {m: {"max_iter": 30} for m in ("lr", "rlr", "lr_clean")}
+FAST = {m: {"max_iter": 30} for m in ("rlr", "lr_clean")}
 
 
 @pytest.fixture(scope="module")

@@ -54,12 +54,10 @@ def _retrieval_figure(path, bunch, result, args, progress):
     from sklearn.model_selection import ShuffleSplit
     from sklearn.preprocessing import StandardScaler
 
-    from skrobust import RobustLogisticRegression
     from skrobust._demo_report import figure_retrieval
-    from skrobust.experiments import _calibrate, default_model_params
+    from skrobust.experiments import _calibrate, make_model
 
     split = result.splits[0]
-    params = {**default_model_params("rlr"), **result.settings["model_params"]["rlr"]}
     # The split's exact training set: the same splitter and seed as run_comparison.
     splitter = ShuffleSplit(n_splits=1, train_size=result.settings["train_count"],
                             random_state=split.seed)
@@ -67,8 +65,7 @@ def _retrieval_figure(path, bunch, result, args, progress):
     scaler = StandardScaler().fit(bunch.X[train])
     X_train = scaler.transform(bunch.X[train]).astype(np.float32)
     X_test = scaler.transform(bunch.X[test]).astype(np.float32)
-    rlr = RobustLogisticRegression("missing", random_state=split.seed,
-                                   batch_size=len(train), **params)
+    rlr = make_model("rlr", result.settings["model_params"]["rlr"], split.seed)
     rlr.fit(X_train, bunch.Y[train])
     n = split.n_clean
     calibrated = _calibrate(rlr, X_train[:n], bunch.Z[train][:n])
