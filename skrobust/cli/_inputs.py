@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 _SEPARATORS = re.compile(r"[,\s]+")
+_NPY_MAGIC = b"\x93NUMPY"
 
 
 def read_lines(path):
@@ -53,15 +54,19 @@ def split_tags(line):
 
 def read_features(path):
     """A 2-D finite float array from a ``.npy`` file (never unpickled)."""
+    with open(path, "rb") as f:
+        magic = f.read(len(_NPY_MAGIC))
+    if magic != _NPY_MAGIC:
+        raise ValueError(f"{path}: not a .npy file (it does not start as one; an .npz "
+                         "or text file?)")
     try:
         X = np.load(path, allow_pickle=False)
-    except ValueError as exc:  # object arrays need pickle: refused
-        raise ValueError(f"{path}: not a plain numeric .npy array ({exc})") from None
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"{path}: cannot read it as a .npy array ({exc})") from None
-    if not isinstance(X, np.ndarray):
-        raise ValueError(f"{path}: expected one .npy array, got a {type(X).__name__} "
-                         "(an .npz archive?)")
+    except (ValueError, OSError, EOFError) as exc:
+        if "pickle" in str(exc):  # an object array: loading it would unpickle
+            raise ValueError(f"{path}: holds Python objects, not numbers; refused, since "
+                             "loading it could run code") from None
+        raise ValueError(f"{path}: cannot read it as a .npy array (truncated or "
+                         f"damaged? {exc})") from None
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"{path}: expected a 2-D array with one row per photo, got "
                          f"shape {X.shape}")
