@@ -77,7 +77,7 @@ def test_out_of_range_label(broken_copy):
 
 def test_non_integer_label(broken_copy):
     _rewrite_line(broken_copy / "all_labels.txt", 3, " ".join(["0"] * 23 + ["x"]))
-    with pytest.raises(ValueError, match=r"line 3: not an integer: 'x'"):
+    with pytest.raises(ValueError, match=r"all_labels.txt, line 3, column 24: not an integer: 'x'"):
         load_mirflickr25k(broken_copy)
 
 

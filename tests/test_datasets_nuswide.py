@@ -197,7 +197,7 @@ def test_feature_not_a_number(broken):
     lines = path.read_text().splitlines()
     lines[1] = lines[1].replace("0.", "x.", 1)
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ValueError, match=r"Normalized_CH.dat, line 2: not a number"):
+    with pytest.raises(ValueError, match=r"Normalized_CH.dat, line 2, column 1: not a number: .x\.298696."):
         load_nuswide(broken, features=["CH"])
 
 

@@ -99,10 +99,10 @@ def test_errors(tmp_path):
     with pytest.raises(ValueError, match=r"meta.tsv, line 4: 20 fields, expected 25"):
         list(iter_yfcc100m(_write(tmp_path, truncated)))
     bad_id = lines[:1] + ["\t".join(["1", "12x"] + lines[1].split("\t")[2:])]
-    with pytest.raises(ValueError, match=r"line 2: photo id '12x'"):
+    with pytest.raises(ValueError, match=r"meta.tsv, line 2, column 2: photo id '12x'"):
         list(iter_yfcc100m(_write(tmp_path, bad_id)))
     bad_marker = lines[:1] + [lines[1].rsplit("\t", 1)[0] + "\t7"]
-    with pytest.raises(ValueError, match=r"line 2: photo/video marker '7'"):
+    with pytest.raises(ValueError, match=r"meta.tsv, line 2, column 25: photo/video marker '7'"):
         list(iter_yfcc100m(_write(tmp_path, bad_marker)))
     with pytest.raises(ValueError, match="chunk_size"):
         next(iter_yfcc100m(FILE25, chunk_size=0))

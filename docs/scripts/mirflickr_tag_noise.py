@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from skrobust.datasets import load_mirflickr25k
 from skrobust.tags import (
     MIRFLICKR_CONCEPT_SYNONYMS,
     MIRFLICKR_CONCEPT_TAGS,
@@ -64,11 +65,10 @@ COUNT_BINS = (1, 2, 3, 5, 10, 20)
 
 
 def load(data_dir):
-    tags = (data_dir / "all_tags.txt").read_text(encoding="utf-8").splitlines()
-    Z = np.loadtxt(data_dir / "all_labels.txt", dtype=np.int8)
-    if Z.shape != (len(tags), len(CONCEPTS)):
-        raise ValueError(f"labels {Z.shape} do not match {len(tags)} tag lines x 24")
-    return tags, Z
+    # The package's loader: strict parsing (every line checked, lines split at
+    # "\n" only), the same tags and labels as the files on clean data.
+    mir = load_mirflickr25k(data_dir)
+    return [",".join(tags) for tags in mir.tags], mir.labels
 
 
 def analyse(tags, Z, concept_tags):

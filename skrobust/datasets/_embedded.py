@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from skrobust.datasets._mirflickr import ENV_VAR, MIRFLICKR_CITATION, photo_paths
+from skrobust.datasets._text import archive_errors
 
 _FILE = "mirflickr_subset.npz"
 
@@ -85,15 +86,19 @@ def load_mirflickr_subset(*, return_X_y=False, photos_dir=None):
     >>> X, Z = load_mirflickr_subset(return_X_y=True)
     """
     ref = resources.files("skrobust.datasets") / "data" / _FILE
-    with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as npz:
-        X = npz["data"].astype(np.float32)
-        Z = npz["target"].astype(np.int8)
-        if return_X_y:
-            return X, Z
-        ids = npz["image_ids"].astype(np.int32)
-        tags = [t.split(",") if t else [] for t in npz["tags"].tolist()]
-        names = npz["target_names"].tolist()
-        extractor = str(npz["feature_extractor"])
+    with resources.as_file(ref) as path:
+        with archive_errors(path, also=(ValueError,)):
+            npz = np.load(path, allow_pickle=False)
+        with npz:
+            X = _member(npz, "data", path).astype(np.float32)
+            Z = _member(npz, "target", path).astype(np.int8)
+            if return_X_y:
+                return X, Z
+            ids = _member(npz, "image_ids", path).astype(np.int32)
+            tags = _member(npz, "tags", path).tolist()
+            tags = [t.split(",") if t else [] for t in tags]
+            names = _member(npz, "target_names", path).tolist()
+            extractor = str(_member(npz, "feature_extractor", path))
     return Bunch(
         data=X,
         target=Z,
@@ -104,6 +109,14 @@ def load_mirflickr_subset(*, return_X_y=False, photos_dir=None):
         feature_extractor=extractor,
         DESCR=DESCR,
     )
+
+
+def _member(npz, name, path):
+    """One array of the shipped .npz; damage names the file and the member."""
+    if name not in npz.files:
+        raise ValueError(f"{path}: no member {name!r} (a damaged or outdated file).")
+    with archive_errors(f"{path}, member {name}.npy", also=(ValueError,)):
+        return npz[name]
 
 
 def _image_paths(photos_dir, ids):

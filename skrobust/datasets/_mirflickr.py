@@ -10,12 +10,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from skrobust.datasets._base import (
-    parse_int_matrix,
-    read_lines,
-    require_file,
-    resolve_data_dir,
-)
+from skrobust.datasets._base import parse_int_matrix, resolve_data_dir
+from skrobust.datasets._text import located_error, read_lines, read_text, require_file
 
 ENV_VAR = "SKROBUST_MIRFLICKR_DIR"
 
@@ -31,7 +27,9 @@ MIRFLICKR_CITATION = (
     "ACM International Conference on Multimedia Information Retrieval (MIR), 2008."
 )
 
-_IMG_LINE = re.compile(r"^(?:.*/)?im(\d+)\.jpg$")
+# ASCII digits only, no leading zero (\d would take any Unicode digit).
+_IMG_LINE = re.compile(r"(?:.*/)?im([1-9][0-9]*)\.jpg\Z")
+_MAX_IMAGE_NUMBER = np.iinfo(np.int32).max
 
 DESCR = f"""\
 MIRFLICKR-25k, labelled subset
@@ -49,7 +47,11 @@ for research. Cite: {MIRFLICKR_CITATION}
 
 
 def read_mirflickr25k_files(data_dir):
-    """Parse the four MIRFLICKR text files in ``data_dir``.
+    """Parse the four MIRFLICKR text files in ``data_dir``, strictly.
+
+    Every line is checked: an image line must be ``mirflickr/imN.jpg`` (N unique),
+    every tag must be in ``TagList.txt``, every label line must hold 24 values, each
+    ``0`` or ``1``. Files are UTF-8 (labels ASCII), lines end in LF or CRLF.
 
     Returns
     -------
@@ -60,34 +62,84 @@ def read_mirflickr25k_files(data_dir):
     labels : ndarray of int8, shape (n_images, 24)
     tag_list : list of str
         ``TagList.txt``, in file order.
+
+    Raises
+    ------
+    ValueError
+        For a malformed line: the message names the file, line and column.
     """
     data_dir = Path(data_dir)
-    imgs_path = data_dir / "all_imgs.txt"
-    img_lines = read_lines(imgs_path)
-    image_ids = np.empty(len(img_lines), dtype=np.int32)
-    for i, line in enumerate(img_lines):
-        match = _IMG_LINE.match(line.strip())
-        if match is None:
-            raise ValueError(
-                f"{imgs_path}, line {i + 1}: expected 'mirflickr/imN.jpg', got {line!r}"
-            )
-        image_ids[i] = int(match.group(1))
+    image_ids = _read_image_ids(data_dir / "all_imgs.txt")
+    tag_list = _read_tag_list(data_dir / "TagList.txt")
 
     tags_path = data_dir / "all_tags.txt"
     tag_lines = read_lines(tags_path)
     _check_line_count(tags_path, len(tag_lines), len(image_ids))
-    # An empty line is an image with no tag in the vocabulary, not a missing line.
-    tags = [[t for t in line.strip().split(",") if t] for line in tag_lines]
+    vocabulary = set(tag_list)
+    tags = []
+    for i, line in enumerate(tag_lines):
+        # An empty line is an image with no tag in the vocabulary, not a missing line.
+        line_tags = line.split(",") if line else []
+        for j, tag in enumerate(line_tags):
+            if tag not in vocabulary:
+                why = "an empty tag (two commas in a row?)" if not tag else (
+                    f"tag {tag!r} is not in TagList.txt"
+                )
+                raise located_error(tags_path, why, line=i + 1, column=j + 1)
+        tags.append(line_tags)
 
     labels_path = require_file(data_dir / "all_labels.txt")
-    text = labels_path.read_text(encoding="ascii")
+    text = read_text(labels_path, encoding="ascii")
     labels = parse_int_matrix(
         text, len(MIRFLICKR_CONCEPTS), str(labels_path), allowed=(0, 1)
     )
     _check_line_count(labels_path, len(labels), len(image_ids))
-
-    tag_list = [t.strip() for t in read_lines(data_dir / "TagList.txt") if t.strip()]
     return image_ids, tags, labels, tag_list
+
+
+def _read_image_ids(path):
+    lines = read_lines(path)
+    image_ids = np.empty(len(lines), dtype=np.int32)
+    first_seen = {}
+    for i, line in enumerate(lines):
+        match = _IMG_LINE.match(line.strip(" \t"))
+        if match is None:
+            raise located_error(
+                path, f"expected 'mirflickr/imN.jpg', got {line[:80]!r}", line=i + 1,
+                column=1,
+            )
+        number = int(match.group(1))
+        if number > _MAX_IMAGE_NUMBER:
+            raise located_error(path, f"image number {number} is too large.",
+                                line=i + 1, column=1)
+        if number in first_seen:
+            raise located_error(
+                path, f"im{number}.jpg again (first on line {first_seen[number]}).",
+                line=i + 1, column=1,
+            )
+        first_seen[number] = i + 1
+        image_ids[i] = number
+    return image_ids
+
+
+def _read_tag_list(path):
+    tag_list = read_lines(path)
+    while tag_list and not tag_list[-1]:
+        tag_list.pop()  # blank lines at the end are not tags
+    first_seen = {}
+    for i, tag in enumerate(tag_list):
+        if not tag or "," in tag or any(c.isspace() for c in tag):
+            raise located_error(
+                path, f"expected one tag (no comma, no whitespace), got {tag!r}",
+                line=i + 1, column=1,
+            )
+        if tag in first_seen:
+            raise located_error(
+                path, f"tag {tag!r} again (first on line {first_seen[tag]}).",
+                line=i + 1, column=1,
+            )
+        first_seen[tag] = i + 1
+    return tag_list
 
 
 def _check_line_count(path, n_found, n_expected):
@@ -131,8 +183,10 @@ def load_mirflickr25k(data_home=None):
     Raises
     ------
     ValueError
-        If no directory is given, or a file is malformed (its name and line
-        number are in the message).
+        If no directory is given, or a file is malformed: a line that is not
+        ``mirflickr/imN.jpg``, a tag missing from ``TagList.txt``, a label line
+        without 24 values of ``0`` or ``1``, bytes that are not UTF-8 (the file,
+        line and column are in the message).
     FileNotFoundError
         If the directory or one of its files is missing.
 

@@ -6,7 +6,6 @@ Labels_sky.txt`` or ``AllLabels/Labels_sky.txt``) or still zipped
 (``Groundtruth.zip``); zip members are read in place, nothing is extracted.
 """
 
-import io
 import re
 import zipfile
 from pathlib import Path
@@ -14,7 +13,21 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from skrobust.datasets._base import parse_binary_matrix, resolve_data_dir
+from skrobust.datasets._base import (
+    is_number,
+    parse_binary_matrix,
+    resolve_data_dir,
+    split_fields,
+)
+from skrobust.datasets._text import (
+    archive_errors,
+    check_on_invalid,
+    decode,
+    iter_lines,
+    located_error,
+    report_invalid,
+    split_lines,
+)
 
 ENV_VAR = "SKROBUST_NUSWIDE_DIR"
 
@@ -65,7 +78,11 @@ class _Release:
     def _zip(self, part):
         if part not in self._zips:
             path = self.root / f"{part}.zip"
-            self._zips[part] = zipfile.ZipFile(path) if path.is_file() else None
+            zf = None
+            if path.is_file():
+                with archive_errors(str(path)):
+                    zf = zipfile.ZipFile(path)
+            self._zips[part] = zf
         return self._zips[part]
 
     def find(self, part, name):
@@ -93,7 +110,7 @@ class _Release:
 
     def read(self, part, name):
         source, opener = self.get(part, name)
-        with opener() as f:
+        with archive_errors(source), opener() as f:
             return source, f.read()
 
     def close(self):
@@ -103,11 +120,25 @@ class _Release:
 
 
 def _read_names(release, part, name):
+    """One name per line (no whitespace inside), unique; blank lines only at the end."""
     source, data = release.read(part, name)
-    names = [line.strip() for line in data.decode("utf-8").splitlines()]
-    names = [n for n in names if n]
-    if len(set(names)) != len(names):
-        raise ValueError(f"{source}: duplicate names.")
+    names = split_lines(decode(data, source))
+    while names and not names[-1].strip(" \t"):
+        names.pop()
+    first_seen = {}
+    for i, name in enumerate(names):
+        name = names[i] = name.strip(" \t")
+        if not name or any(c.isspace() for c in name):
+            raise located_error(
+                source, f"expected one name (no whitespace), got {name!r}",
+                line=i + 1, column=1,
+            )
+        if name in first_seen:
+            raise located_error(
+                source, f"{name!r} again (first on line {first_seen[name]}).",
+                line=i + 1, column=1,
+            )
+        first_seen[name] = i + 1
     return names
 
 
@@ -132,52 +163,79 @@ def _read_concept_labels(release, concepts, subset, on_invalid):
     return np.stack(columns, axis=1)
 
 
-def _read_float_matrix(release, part, name, n_cols, chunk_lines=20_000):
-    """A text matrix of floats, parsed ``chunk_lines`` lines at a time."""
+# Characters outside plain decimal numbers and spacing: worth a closer look.
+_UNUSUAL = re.compile(r"[^0-9eE.+\- \t]")
+
+
+def _read_float_matrix(release, part, name, n_cols, on_invalid, chunk_lines=20_000):
+    """A text matrix of floats, ``n_cols`` per line, parsed ``chunk_lines`` lines
+    at a time; every line's count and every value's syntax are checked."""
     source, opener = release.get(part, name)
-    blocks = []
+    blocks, lines, first = [], [], 1
     with opener() as raw:
-        text = io.TextIOWrapper(raw, encoding="ascii")
-        lineno = 0
-        while True:
-            lines = [line for _, line in zip(range(chunk_lines), text)]
-            if not lines:
-                break
-            try:
-                block = np.array(" ".join(lines).split(), dtype=np.float32)
-            except ValueError:
-                block = None
-            if block is None or block.size != n_cols * len(lines):
-                for i, line in enumerate(lines):
-                    fields = line.split()
-                    if len(fields) != n_cols:
-                        raise ValueError(
-                            f"{source}, line {lineno + i + 1}: expected {n_cols} "
-                            f"values, found {len(fields)}."
-                        )
-                    try:
-                        np.array(fields, dtype=np.float32)
-                    except ValueError:
-                        raise ValueError(
-                            f"{source}, line {lineno + i + 1}: not a number in "
-                            f"{line[:80]!r}"
-                        ) from None
-            if not np.isfinite(block).all():
-                row = int(np.flatnonzero(~np.isfinite(block))[0] // n_cols)
-                raise ValueError(f"{source}, line {lineno + row + 1}: NaN or infinity.")
-            blocks.append(block.reshape(len(lines), n_cols))
-            lineno += len(lines)
+        for lineno, line in iter_lines(raw, source, encoding="ascii"):
+            lines.append(line)
+            if len(lines) == chunk_lines:
+                blocks.append(_float_block(lines, n_cols, source, first, on_invalid))
+                first, lines = lineno + 1, []
+    while lines and not lines[-1].strip(" \t"):
+        lines.pop()  # blank lines at the end of the file
+    if lines:
+        blocks.append(_float_block(lines, n_cols, source, first, on_invalid))
     return np.concatenate(blocks) if blocks else np.empty((0, n_cols), np.float32)
 
 
-_TAG_LINE = re.compile(r"^\s*(\d+)\s*(.*)$")
+def _float_block(lines, n_cols, source, first_line, on_invalid):
+    text = " ".join(lines)
+    plain = _UNUSUAL.search(text) is None
+    block = None
+    if plain:  # the fast path: numpy parses the lot
+        try:
+            with np.errstate(over="ignore"):  # an overflow is reported below
+                block = np.array(text.split(), dtype=np.float32)
+        except ValueError:
+            block = None
+    if block is None or block.size != n_cols * len(lines):
+        # Something unusual: check line by line, to name what and where.
+        rows = [split_fields(line, plain) for line in lines]
+        for i, fields in enumerate(rows):
+            if len(fields) != n_cols:
+                where = "is missing" if len(fields) < n_cols else "is extra"
+                raise located_error(
+                    source, f"expected {n_cols} values, found {len(fields)} (column "
+                    f"{min(len(fields), n_cols) + 1} {where}).", line=first_line + i,
+                )
+            for j, tok in enumerate(fields):
+                if not is_number(tok):
+                    raise located_error(
+                        source, f"not a number: {tok!r}", line=first_line + i,
+                        column=j + 1,
+                    )
+        with np.errstate(over="ignore"):
+            block = np.array([t for fields in rows for t in fields], dtype=np.float32)
+    block = block.reshape(len(lines), n_cols)
+    bad = ~np.isfinite(block)
+    if bad.any():
+        cells = [
+            (first_line + int(r), int(c) + 1, repr(split_fields(lines[r])[c]))
+            for r, c in np.argwhere(bad)[:10]
+        ]
+        report_invalid(source, cells, int(bad.sum()), "a finite float32", on_invalid,
+                       stacklevel=4)
+        block[bad] = 0
+    return block
+
+
+# A photo id (ASCII digits), then tags; spaces and tabs separate, nothing else.
+_TAG_LINE = re.compile(r"[ \t]*([0-9]{1,18})(?:[ \t]+(.*))?\Z")
 
 
 def iter_nuswide_tags(data_home=None, *, chunk_size=10_000):
     """Stream ``NUS_WID_Tags/All_Tags.txt``: each image's photo id and raw tags.
 
     Each line of that file is a Flickr photo id followed by the image's tags,
-    whitespace-separated; lines follow the image order of the ground truth.
+    separated by spaces or tabs; lines follow the image order of the ground
+    truth. The file is UTF-8; lines end in LF or CRLF.
 
     Parameters
     ----------
@@ -192,6 +250,13 @@ def iter_nuswide_tags(data_home=None, *, chunk_size=10_000):
         Flickr photo ids of the chunk's lines.
     tags : list of n lists of str
         Each image's raw tags, in the file's order.
+
+    Raises
+    ------
+    ValueError
+        For a line that does not start with a photo id, a blank line before the
+        end, bytes that are not UTF-8, or a damaged zip member (file, line and
+        column in the message).
 
     Examples
     --------
@@ -211,18 +276,24 @@ def iter_nuswide_tags(data_home=None, *, chunk_size=10_000):
     try:
         source, opener = release.get("NUS_WID_Tags", "All_Tags.txt")
         with opener() as raw:
-            ids, tags = [], []
-            for lineno, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8"), 1):
-                if not line.strip():
-                    continue
+            ids, tags, blank = [], [], None
+            for lineno, line in iter_lines(raw, source):
+                if not line.strip(" \t"):
+                    blank = lineno if blank is None else blank
+                    continue  # fine at the end of the file, an error before
+                if blank is not None:
+                    raise located_error(
+                        source, "blank line: every line holds a photo id, then tags.",
+                        line=blank, column=1,
+                    )
                 match = _TAG_LINE.match(line)
                 if match is None:
-                    raise ValueError(
-                        f"{source}, line {lineno}: expected a photo id, then tags: "
-                        f"{line[:80]!r}"
+                    raise located_error(
+                        source, f"expected a photo id, then tags: {line[:80]!r}",
+                        line=lineno, column=1,
                     )
                 ids.append(int(match.group(1)))
-                tags.append(match.group(2).split())
+                tags.append(split_fields(match.group(2) or ""))
                 if len(ids) == chunk_size:
                     yield np.array(ids, dtype=np.int64), tags
                     ids, tags = [], []
@@ -259,8 +330,11 @@ def load_nuswide(
     features : sequence of str, default=()
         Low-level features to load, from {"CH", "CM55", "CORR", "EDH", "WT", "BoW"}.
     on_invalid : {"raise", "zero"}, default="raise"
-        A label that is not 0 or 1 (the release has one, see Notes): raise a
-        ValueError naming the file and line, or read it as 0 with a warning.
+        A label that is not 0 or 1 (the release has one, see Notes) or a
+        feature value that is not finite (``nan``, ``inf``, or one that
+        overflows float32): raise a ValueError naming the file, line and column,
+        or read it as 0 with a warning naming each one. Malformed lines (a wrong
+        number of values, ``01``, a value that is not a number) always raise.
 
     Returns
     -------
@@ -273,6 +347,16 @@ def load_nuswide(
         - ``data``: the requested features side by side (in ``features`` order),
           or None;
         - ``DESCR``: description and citation.
+
+    Raises
+    ------
+    ValueError
+        If no directory is given, a file is malformed or has an invalid value
+        (see ``on_invalid``), its bytes are not UTF-8 (ASCII for the numeric
+        files), or a zip archive is damaged: the message names the file (and zip
+        member), line and column.
+    FileNotFoundError
+        If the directory or a needed file is missing.
 
     Notes
     -----
@@ -289,8 +373,7 @@ def load_nuswide(
     """
     if subset not in _SPLIT_FILE:
         raise ValueError(f"subset must be 'all', 'train' or 'test', got {subset!r}.")
-    if on_invalid not in ("raise", "zero"):
-        raise ValueError(f"on_invalid must be 'raise' or 'zero', got {on_invalid!r}.")
+    check_on_invalid(on_invalid)
     if isinstance(features, str):
         features = [features]
     unknown = [f for f in features if f not in NUSWIDE_FEATURES]
@@ -325,7 +408,9 @@ def load_nuswide(
         prefix = _SPLIT_FILE[subset]
         for feat in features:
             fname, dim = NUSWIDE_FEATURES[feat]
-            X = _read_float_matrix(release, "Low_Level_Features", prefix + fname, dim)
+            X = _read_float_matrix(
+                release, "Low_Level_Features", prefix + fname, dim, on_invalid
+            )
             _check_rows(f"Low_Level_Features/{prefix + fname}", len(X), n)
             bunch.features[feat] = X
         if features:

@@ -14,21 +14,32 @@ layouts exist, told apart by their number of fields:
     without the line number and the hash.
 
 User tags are comma-separated and URL-encoded, with ``+`` for a space
-(``new+york%21`` is "new york!").
+(``new+york%21`` is "new york!"); the %-escapes encode UTF-8.
+
+The file is read strictly: lines split at ``"\n"`` only, UTF-8 (the release is
+ASCII: its text fields are URL-encoded), every line checked.
 """
 
 import bz2
 import gzip
 import lzma
 import os
+import re
 from collections import namedtuple
 from urllib.parse import unquote_plus
 
 import numpy as np
 
+from skrobust.datasets._text import iter_lines, located_error
+
 # Column indices (photo id, user NSID, user tags, marker) of each layout.
 _LAYOUTS = {25: (1, 3, 10, 24), 23: (0, 1, 8, 22)}
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+# ASCII digits only (int() would also take "1_001", "+1", " 1" and other scripts'
+# digits); at most 18 of them, so that any id fits in int64.
+_PHOTO_ID = re.compile(r"[0-9]{1,18}\Z")
+# A Flickr user NSID, e.g. 12345678@N00.
+_NSID = re.compile(r"[0-9]+@N[0-9]{2}\Z")
 
 YFCCChunk = namedtuple("YFCCChunk", ["photo_ids", "user_ids", "tags"])
 YFCCChunk.__doc__ = """One chunk of YFCC100M metadata, as yielded by :func:`iter_yfcc100m`.
@@ -56,13 +67,12 @@ Examples
 """
 
 
-def _open_text(path):
+def _open_binary(path):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"YFCC100M metadata file not found: {path!r}")
     opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
-    # Titles and descriptions may hold any bytes; the columns we read are ASCII.
-    return opener(path, "rt", encoding="utf-8", errors="replace", newline="\n")
+    return opener(path, "rb")
 
 
 def iter_yfcc100m(path, *, chunk_size=100_000, skip_videos=True):
@@ -90,8 +100,13 @@ def iter_yfcc100m(path, *, chunk_size=100_000, skip_videos=True):
     Raises
     ------
     ValueError
-        For a line with the wrong number of fields, a photo id that is not an
-        integer or a marker other than 0/1 (file and line number in the message).
+        For a line with the wrong number of fields, a photo id that is not
+        plain digits, a user id that is not a Flickr NSID, a tag whose
+        %-escapes are not UTF-8, a marker other than 0/1, a blank line before
+        the end, bytes that are not UTF-8, or a truncated or damaged compressed
+        file (file, line and column in the message).
+    FileNotFoundError
+        If ``path`` does not exist.
 
     Examples
     --------
@@ -107,51 +122,73 @@ def iter_yfcc100m(path, *, chunk_size=100_000, skip_videos=True):
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}.")
     source = os.fspath(path)
-    with _open_text(path) as lines:
-        layout = None
+    with _open_binary(path) as raw:
+        layout, blank = None, None
         ids, users, tags = [], [], []
-        for lineno, line in enumerate(lines, 1):
-            line = line.rstrip("\r\n")
+        for lineno, line in iter_lines(raw, source):
             if not line:
-                continue
+                blank = lineno if blank is None else blank
+                continue  # fine at the end of the file, an error before
+            if blank is not None:
+                raise located_error(source, "blank line before the end of the file.",
+                                    line=blank, column=1)
             fields = line.split("\t")
             if layout is None:
                 layout = _LAYOUTS.get(len(fields))
                 if layout is None:
-                    raise ValueError(
-                        f"{source}, line {lineno}: {len(fields)} tab-separated fields; "
-                        "a YFCC100M metadata line has 25 (2016 release) or 23 (2014)."
+                    raise located_error(
+                        source, f"{len(fields)} tab-separated fields; a YFCC100M "
+                        "metadata line has 25 (2016 release) or 23 (2014).",
+                        line=lineno,
                     )
                 n_fields = len(fields)
                 id_col, user_col, tag_col, marker_col = layout
             elif len(fields) != n_fields:
-                raise ValueError(
-                    f"{source}, line {lineno}: {len(fields)} fields, expected "
-                    f"{n_fields} like the first line (truncated or corrupt line?)."
+                raise located_error(
+                    source, f"{len(fields)} fields, expected {n_fields} like the first "
+                    "line (truncated or corrupt line?).", line=lineno,
                 )
-            marker = fields[marker_col].strip()
+            marker = fields[marker_col]
             if marker not in ("0", "1"):
-                raise ValueError(
-                    f"{source}, line {lineno}: photo/video marker {marker!r} is not "
-                    "0 or 1."
+                raise located_error(
+                    source, f"photo/video marker {marker!r} is not 0 or 1.",
+                    line=lineno, column=marker_col + 1,
                 )
+            photo_id = fields[id_col]
+            if not _PHOTO_ID.match(photo_id):
+                raise located_error(
+                    source, f"photo id {photo_id!r} is not an integer (ASCII digits "
+                    "only).", line=lineno, column=id_col + 1,
+                )
+            user = fields[user_col]
+            if not _NSID.match(user):
+                raise located_error(
+                    source, f"user id {user!r} is not a Flickr NSID like "
+                    "'12345678@N00'.", line=lineno, column=user_col + 1,
+                )
+            line_tags = _decode_tags(fields[tag_col], source, lineno, tag_col + 1)
             if skip_videos and marker == "1":
-                continue
-            try:
-                ids.append(int(fields[id_col]))
-            except ValueError:
-                raise ValueError(
-                    f"{source}, line {lineno}: photo id {fields[id_col]!r} is not an "
-                    "integer."
-                ) from None
-            users.append(fields[user_col])
-            raw = fields[tag_col]
-            tags.append([unquote_plus(t) for t in raw.split(",") if t] if raw else [])
+                continue  # checked all the same: a corrupt line is an error
+            ids.append(int(photo_id))
+            users.append(user)
+            tags.append(line_tags)
             if len(ids) == chunk_size:
                 yield _chunk(ids, users, tags)
                 ids, users, tags = [], [], []
         if ids:
             yield _chunk(ids, users, tags)
+
+
+def _decode_tags(raw, source, lineno, column):
+    """The comma-separated, URL-encoded tags of one line, decoded strictly
+    (``unquote_plus`` would replace a bad %-escape with U+FFFD by default)."""
+    try:
+        return [unquote_plus(t, errors="strict") for t in raw.split(",") if t]
+    except UnicodeDecodeError as err:
+        raise located_error(
+            source, f"a tag's %-escapes are not UTF-8 ({err.reason}): {raw[:80]!r}",
+            line=lineno, column=column,
+        ) from None
 
 
 def _chunk(ids, users, tags):

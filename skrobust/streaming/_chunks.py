@@ -79,6 +79,15 @@ class ChunkedDataset:
     seed : int
         The seed of the chunk orders.
 
+    Raises
+    ------
+    FileNotFoundError
+        If a ``.npy`` or ``.npz`` path does not name a file.
+    ValueError
+        If a file cannot be read as what it should be (a truncated ``.npy``, a
+        damaged ``.npz``: the message names the file, and the damaged member
+        when there is one), or the parts disagree in shape.
+
     Examples
     --------
     >>> import numpy as np

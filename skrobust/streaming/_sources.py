@@ -17,12 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from skrobust.datasets._text import ARCHIVE_ERRORS, damaged_zip_member
+
+
+def _require_file(path, what):
+    """FileNotFoundError naming ``path`` unless it is a file."""
+    if not os.path.isfile(path):
+        why = "is a directory, not a file" if os.path.isdir(path) else "no such file"
+        raise FileNotFoundError(f"{what} {path!r}: {why}.")
+
 
 class _NpyFilePart:
     """A ``.npy`` file read by rows without keeping it mapped."""
 
     def __init__(self, path):
         self.path = os.fspath(path)
+        _require_file(self.path, "The .npy file")
         try:
             # Opening as a memmap parses the header and checks that the file is as
             # long as its header says (a truncated file fails here); no data pages
@@ -100,11 +110,15 @@ def _make_part(item, name):
     if isinstance(item, (str, os.PathLike)):
         path = os.fspath(item)
         if path.endswith(".npz"):
+            _require_file(path, "The .npz file")
             try:
                 matrix = sp.load_npz(path)
-            except (ValueError, OSError) as err:
+            except (*ARCHIVE_ERRORS, ValueError, KeyError) as err:
+                member = damaged_zip_member(path)
+                where = f" (damaged member {member!r})" if member else ""
                 raise ValueError(
-                    f"Cannot read {path!r} as a scipy.sparse .npz matrix: {err}"
+                    f"Cannot read {path!r}{where} as a scipy.sparse .npz matrix: "
+                    f"{type(err).__name__}: {err}"
                 ) from err
             return _InMemoryPart(matrix, repr(path))
         return _NpyFilePart(path)
