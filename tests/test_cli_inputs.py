@@ -4,14 +4,7 @@ import numpy as np
 import pytest
 
 from skrobust.cli._inputs import (
-    read_clean_labels, read_features, read_lines, read_photo_list, read_tags, split_tags)
-
-
-def test_lines_split_on_newline_only(tmp_path):
-    path = tmp_path / "tags.txt"
-    # U+2028 and a form feed inside a line must not start a new photo's line.
-    path.write_bytes("sky\u2028sea\r\nrock\x0cstone\n\nlast".encode())
-    assert read_lines(path) == ["sky\u2028sea", "rock\x0cstone", "", "last"]
+    read_clean_labels, read_features, read_photo_list, read_tags, split_tags)
 
 
 def test_split_tags_on_commas_and_whitespace():
@@ -21,8 +14,10 @@ def test_split_tags_on_commas_and_whitespace():
 
 def test_tags_need_one_line_per_row(tmp_path):
     path = tmp_path / "tags.txt"
-    path.write_text("sky,sea\n\ndog\n")
-    assert read_tags(path, 3) == [["sky", "sea"], [], ["dog"]]
+    # U+2028 inside a line does not start the next photo's line (it is whitespace,
+    # so it separates two tags of the same photo).
+    path.write_text("sky,sea\n\ndog\u2028cat\n")
+    assert read_tags(path, 3) == [["sky", "sea"], [], ["dog", "cat"]]
     with pytest.raises(ValueError, match="has 3 lines, but the features have 4 rows"):
         read_tags(path, 4)
 

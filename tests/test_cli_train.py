@@ -64,7 +64,7 @@ def test_bad_tags_file_is_one_line(inputs, tmp_path, capsys, content, message):
         lines = inputs["tags"].read_bytes().split(b"\n")
         lines[6] = b"caf\xe9"
         tags.write_bytes(b"\n".join(lines))
-        message = "tags.txt, line 7: not UTF-8 text"
+        message = "tags.txt, line 7, column 4: b'\\xe9' is not valid utf-8 text"
     else:
         tags.write_text(content)
     code = main(["train", "--features", str(inputs["features"]), "--tags", str(tags),

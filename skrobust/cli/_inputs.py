@@ -21,30 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+# The loaders' strict reader: UTF-8, split on "\n" only (str.splitlines would also
+# split on U+2028, form feeds..., shifting every later photo's line), undecodable
+# bytes reported by file, line and column.
+from skrobust.datasets._text import read_lines
+
 _SEPARATORS = re.compile(r"[,\s]+")
 _NPY_MAGIC = b"\x93NUMPY"
-
-
-def read_lines(path):
-    """Lines of a UTF-8 text file, split on ``\\n`` only (``\\r\\n`` accepted).
-
-    ``str.splitlines`` would also split on U+2028, form feeds and the like, which
-    would shift every later photo's line by one.
-    """
-    data = Path(path).read_bytes()
-    text_lines = data.split(b"\n")
-    if text_lines and text_lines[-1] == b"":
-        text_lines.pop()  # the final newline ends the last line; it starts none
-    lines = []
-    for number, raw in enumerate(text_lines, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValueError(
-                f"{path}, line {number}: not UTF-8 text (byte {exc.start + 1} of the "
-                f"line is {raw[exc.start:exc.start + 1]!r})") from None
-        lines.append(line.removesuffix("\r"))
-    return lines
 
 
 def split_tags(line):

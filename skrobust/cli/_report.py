@@ -95,7 +95,7 @@ def _resolve_photos(photos_dir, listed):
 
 
 def _parse_queries(queries, names):
-    index = {name: j for name, j in zip(names, range(len(names)))}
+    index = {name: j for j, name in enumerate(names)}
     parsed = []
     for query in queries:
         tags = [tag.strip() for tag in query.split("+") if tag.strip()]
