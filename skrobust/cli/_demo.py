@@ -9,7 +9,6 @@ writes figures and a JSON of every number to ``--output``.
 
 import os
 import time
-from pathlib import Path
 
 from skrobust.cli import _types
 from skrobust.cli._errors import CommandError

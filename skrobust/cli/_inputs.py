@@ -17,7 +17,6 @@ Formats (also in each command's ``--help`` and the user guide):
 """
 
 import re
-from pathlib import Path
 
 import numpy as np
 
