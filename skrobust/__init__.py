@@ -9,6 +9,7 @@ from skrobust.calibration import InterceptCalibrator
 from skrobust._linear_model_cv import RobustLogisticRegressionCV
 from skrobust._noise_priors import noise_prior_from_clean
 from skrobust.linear_model import RobustLogisticRegression
+from skrobust._persistence import load, save
 
 __version__ = "0.1.0.dev0"
 
@@ -17,6 +18,8 @@ __all__ = [
     "RobustLogisticRegression",
     "RobustLogisticRegressionCV",
     "estimator_to_numpy",
+    "load",
     "noise_prior_from_clean",
+    "save",
     "__version__",
 ]

@@ -92,7 +92,11 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
     noise : {"missing", "missing+spurious", "none"}, default="missing"
         The tag-noise model (see :class:`RobustLogisticRegression`).
     alphas : int or array-like of float, default=8
-        The L2 strengths to try; an int n takes ``10 ** linspace(-5.5, -2, n)``.
+        The L2 strengths to try; an int n takes ``10 ** linspace(-5, 0, n)``. The
+        range is wide because the best strength varies by orders of magnitude
+        between data sets: on the MIRFLICKR photos the held-out likelihood peaks
+        near 0.3, on MULAN scene with simulated omission near 0.1; a grid that
+        stopped at 1e-2 chose its edge on both.
     cv : int, cross-validation generator or iterable, default=5
         Folds, as in :func:`sklearn.model_selection.check_cv` (an int is a KFold;
         tag matrices cannot be stratified).
@@ -217,7 +221,7 @@ n_features_in_, n_iter_, t_, loss_curve_
 
     def _alpha_grid(self):
         if isinstance(self.alphas, Integral):
-            return np.logspace(-5.5, -2, int(self.alphas))
+            return np.logspace(-5, 0, int(self.alphas))
         alphas = np.asarray(self.alphas, dtype=float)
         if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas) & (alphas >= 0)):
             raise ValueError(

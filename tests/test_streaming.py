@@ -17,7 +17,7 @@ from skrobust.streaming import (
     iter_chunks,
     load_checkpoint,
 )
-from skrobust.streaming import _checkpoint
+from skrobust import _persistence_archive
 
 N_SAMPLES, CHUNK = 1000, 200  # the file is 5 chunks long
 STATE = ("coef_", "intercept_", "pi_", "gamma_", "t_", "n_iter_", "loss_curve_")
@@ -227,10 +227,10 @@ def test_checkpoint_write_is_atomic(files, monkeypatch):
     fit_stream(model(), data, checkpoint=path, progress=False)
     before = path.read_bytes()
 
-    def broken_dump(*args, **kwargs):
+    def broken_write(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_checkpoint.pickle, "dump", broken_dump)
+    monkeypatch.setattr(_persistence_archive, "_write_and_sync", broken_write)
     with pytest.raises(OSError, match="disk full"):
         fit_stream(model(), data, n_epochs=2, checkpoint=path, progress=False)
     assert path.read_bytes() == before  # the old checkpoint is whole
@@ -248,8 +248,8 @@ def test_resume_refuses_other_estimators_and_data(files, tagged):
     other = ChunkedDataset(files / "X.npy", files / "Y.npy", chunk_size=100)
     with pytest.raises(ValueError, match="was written for data"):
         fit_stream(model(), other, checkpoint=path)
-    (files / "junk.ckpt").write_bytes(pickle.dumps({"a": 1}))
-    with pytest.raises(ValueError, match="not a skrobust streaming checkpoint"):
+    (files / "junk.ckpt").write_bytes(pickle.dumps({"a": "x" * 500}))  # a pickle
+    with pytest.raises(ValueError, match="junk.ckpt' does not end with skrobust's trailer"):
         load_checkpoint(files / "junk.ckpt")
 
 
@@ -277,11 +277,16 @@ def test_nan_chunk_names_the_chunk_and_keeps_the_model(tagged, files):
     assert_same_model(estimator, before)
     assert_same_model(load_checkpoint(path).estimator, before)  # saved though every=2
 
-    # Fix the file; the same call resumes at the failed chunk.
+    # Fix the file: the checkpoint sees that the data changed, and resumes at the
+    # failed chunk when told the change is deliberate.
     np.save(files / "bad.npy", X)
     data = ChunkedDataset(files / "bad.npy", files / "Y.npz", chunk_size=CHUNK,
                           shuffle_chunks=False)
-    resumed = fit_stream(model(), data, checkpoint=path, progress=False)
+    with pytest.raises(ValueError, match=r"run.ckpt' was written for other data: X \("
+                       r"'.*bad.npy'\): modification time was .*allow_data_change=True"):
+        fit_stream(model(), data, checkpoint=path, progress=False)
+    resumed = fit_stream(model(), data, checkpoint=path, progress=False,
+                         allow_data_change=True)
     assert_same_model(resumed, in_memory(X, Y, data, n_epochs=1))
 
 

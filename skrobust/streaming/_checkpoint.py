@@ -1,18 +1,22 @@
 """Checkpoints of a streamed fit: the model and its position in the stream, on disk.
 
-A checkpoint is written to a temporary file in the same directory, flushed to disk,
+A checkpoint is a file of the format of :func:`skrobust.save` (a zip archive of a
+JSON manifest and ``.npy`` arrays, every byte covered by a sha256; loading runs no
+code from it), holding the model, where the stream stands, and a fingerprint of
+the data. It is written to a temporary file in the same directory, flushed to disk,
 then renamed over the old one (``os.replace`` is atomic on POSIX and Windows), so a
 crash mid-write leaves the previous checkpoint whole rather than a torn file.
 """
 
 import os
-import pickle
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-_FORMAT = "skrobust.streaming.checkpoint/1"
+from skrobust._persistence import load_state, save_state
+from skrobust._persistence_archive import FileError
+
+KIND = "streaming checkpoint"
 
 
 @dataclass
@@ -37,6 +41,10 @@ class Checkpoint:
     dataset : dict
         Shape of the data it was trained on (samples, features, tags, chunk size,
         chunk count), checked on resume.
+    data_fingerprint : dict
+        Per part of X and Y: shape, dtype, file size and modification time, and
+        the sha256 of rows sampled from first to last; checked on resume (see
+        ``allow_data_change`` of :func:`fit_stream`).
 
     See Also
     --------
@@ -67,47 +75,22 @@ class Checkpoint:
     seed: int
     chunks_done: int
     dataset: dict = field(default_factory=dict)
+    data_fingerprint: dict = field(default_factory=dict)
 
 
 def save_checkpoint(path, checkpoint):
     """Write ``checkpoint`` to ``path`` atomically (temp file, fsync, os.replace)."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    payload = {"format": _FORMAT, **vars(checkpoint)}
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # Also on an interrupt: never leave half-written temp files behind.
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory):
-    """Make the rename itself durable where the OS allows (POSIX)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - e.g. Windows cannot open directories
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+    # The RNG inside the estimator (its bit generator's state) and every array are
+    # stored exactly, so a resumed fit continues bit for bit.
+    save_state(vars(checkpoint), path, KIND)
 
 
 def load_checkpoint(path):
     """Read a checkpoint written by :func:`~skrobust.streaming.fit_stream`.
 
-    Only load checkpoints you wrote yourself: like any pickle, a checkpoint file
-    can run code when loaded.
+    Every byte is checked against the sha256 hashes the file stores, and nothing
+    in it is executed (no pickle), so a damaged or crafted file raises instead of
+    loading.
 
     Parameters
     ----------
@@ -118,6 +101,12 @@ def load_checkpoint(path):
     -------
     checkpoint : Checkpoint
         Its ``estimator`` is the model as of the checkpoint, usable on its own.
+
+    Raises
+    ------
+    ValueError
+        The file is truncated, damaged, not a checkpoint, or names a class
+        skrobust does not load; the message names the file and what differs.
 
     Examples
     --------
@@ -135,9 +124,37 @@ def load_checkpoint(path):
     >>> load_checkpoint(path).estimator.pi_.shape
     (2,)
     """
-    with open(path, "rb") as f:
-        payload = pickle.load(f)
-    if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-        raise ValueError(f"{os.fspath(path)!r} is not a skrobust streaming checkpoint.")
-    del payload["format"]
+    payload = load_state(path, KIND)
+    names = [f.name for f in fields(Checkpoint)]
+    if not isinstance(payload, dict) or sorted(payload) != sorted(names):
+        raise FileError(
+            f"{os.fspath(path)!r} is not a skrobust streaming checkpoint: it holds "
+            f"{sorted(payload) if isinstance(payload, dict) else type(payload).__name__}, "
+            f"not the fields {names}."
+        )
+    _check_fields(payload, path)
     return Checkpoint(**payload)
+
+
+def _check_fields(payload, path):
+    """Field types, so that a hand-edited checkpoint fails here, naming the field,
+    rather than later with an IndexError."""
+    problems = [
+        name for name in ("epoch", "position", "chunks_done")
+        if type(payload[name]) is not int or payload[name] < 0
+    ]
+    problems += [] if type(payload["seed"]) is int else ["seed"]
+    problems += [
+        name for name in ("dataset", "data_fingerprint") if type(payload[name]) is not dict
+    ]
+    order = payload["order"]
+    if order is not None:
+        if not (isinstance(order, np.ndarray) and order.ndim == 1 and order.dtype.kind in "iu"):
+            problems.append("order")
+        elif "position" not in problems and payload["position"] >= max(len(order), 1):
+            problems.append("position")  # past the end of the chunk order
+    if problems:
+        raise FileError(
+            f"{os.fspath(path)!r} is not a valid streaming checkpoint: its fields "
+            f"{problems} do not hold what fit_stream writes."
+        )

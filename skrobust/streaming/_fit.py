@@ -5,8 +5,11 @@ from numbers import Integral
 
 import numpy as np
 
+from skrobust._persistence_archive import remove_stale_temp_files
+from skrobust._persistence_codec import class_name, supported_classes
 from skrobust.streaming._checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from skrobust.streaming._chunks import Chunk, ChunkedDataset
+from skrobust.streaming._fingerprint import data_fingerprint, fingerprint_differences
 
 
 class ChunkError(ValueError):
@@ -102,7 +105,7 @@ def _same_params(a, b):
     return True
 
 
-def _restore(estimator, path, data):
+def _restore(estimator, path, data, fingerprint, allow_data_change):
     """Load the checkpoint at ``path`` into ``estimator`` (in place)."""
     saved = load_checkpoint(path)
     if type(saved.estimator) is not type(estimator) or not _same_params(
@@ -117,6 +120,14 @@ def _restore(estimator, path, data):
         raise ValueError(
             f"The checkpoint {os.fspath(path)!r} was written for data {saved.dataset}; "
             f"this dataset is {_dataset_summary(data)}."
+        )
+    differences = fingerprint_differences(saved.data_fingerprint, fingerprint)
+    if differences and not allow_data_change:
+        raise ValueError(
+            f"The checkpoint {os.fspath(path)!r} was written for other data: "
+            f"{'; '.join(differences)}. If the change is deliberate (a repaired file, "
+            "say), pass allow_data_change=True to resume on the data as it is now; "
+            "to start afresh, pass another checkpoint path or delete this one."
         )
     # Update the caller's object rather than hand back another one: code that keeps
     # using `estimator` after fit_stream sees the resumed model, as with partial_fit.
@@ -133,6 +144,7 @@ def fit_stream(
     checkpoint=None,
     checkpoint_every=1,
     progress=True,
+    allow_data_change=False,
     **partial_fit_params,
 ):
     """Train ``estimator`` with ``partial_fit`` over chunks read one at a time.
@@ -146,8 +158,15 @@ def fit_stream(
     file, a different number of tags), a :class:`ChunkError` names the chunk and
     the model stays as it was before that chunk (``partial_fit`` changes nothing
     when it raises); the checkpoint, if any, is brought up to that state, so that
-    fixing the data and calling again resumes at the failed chunk. On
-    ``KeyboardInterrupt`` the checkpoint is brought up to date too.
+    fixing the data and calling again with ``allow_data_change=True`` resumes at
+    the failed chunk. On ``KeyboardInterrupt`` the checkpoint is brought up to
+    date too.
+
+    Checkpoints are files of the format of :func:`skrobust.save`: every byte is
+    verified when resuming and nothing in them is executed, so a damaged or
+    crafted checkpoint raises a ``ValueError`` naming the file instead of resuming
+    a different model. Temp files left by a checkpoint write that was killed
+    (``.<name>.*.tmp`` next to the checkpoint) are removed when the next run starts.
 
     Parameters
     ----------
@@ -163,12 +182,21 @@ def fit_stream(
         order for that epoch. When resuming, the total count including the epochs
         already done: calling again with a larger ``n_epochs`` trains on.
     checkpoint : str, path-like or None, default=None
-        File to save the model and position to. If it exists, training resumes
-        from it (the estimator's parameters and the data's shape must match).
+        File to save the model, its position and a fingerprint of the data to. If
+        it exists, training resumes from it (the estimator's parameters and the
+        data's shape must match). The estimator must be one :func:`skrobust.save`
+        supports.
     checkpoint_every : int, default=1
         Save after every this many chunks, and at the end.
     progress : bool, default=True
         Show a progress bar if tqdm is installed.
+    allow_data_change : bool, default=False
+        When resuming, the checkpoint's fingerprint of the data (per file: size,
+        modification time and a sha256 of rows sampled from first to last; per
+        in-memory array: that sha256) must match the data passed, or a
+        ``ValueError`` says what differs. Pass True to resume on purposely changed
+        data (e.g. a file repaired after a :class:`ChunkError`); the data's shape
+        must still match.
     **partial_fit_params : dict
         Passed to every ``partial_fit`` call (e.g. ``classes`` for a binary y).
 
@@ -200,6 +228,12 @@ def fit_stream(
     for name, value in (("n_epochs", n_epochs), ("checkpoint_every", checkpoint_every)):
         if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive int; got {value!r}.")
+    if checkpoint is not None and class_name(type(estimator)) is None:
+        raise TypeError(
+            f"Checkpoints hold models of the classes {', '.join(supported_classes())}; "
+            f"got a {type(estimator).__name__}. Pass checkpoint=None to train it "
+            "without one."
+        )
     if not isinstance(data, ChunkedDataset):
         if n_epochs != 1 or checkpoint is not None:
             raise ValueError(
@@ -208,7 +242,8 @@ def fit_stream(
             )
         return _fit_iterable(estimator, data, progress, partial_fit_params)
     return _fit_dataset(
-        estimator, data, n_epochs, checkpoint, checkpoint_every, progress, partial_fit_params
+        estimator, data, n_epochs, checkpoint, checkpoint_every, progress,
+        bool(allow_data_change), partial_fit_params,
     )
 
 
@@ -250,10 +285,16 @@ def _fit_iterable(estimator, chunks, progress, partial_fit_params):
     return estimator
 
 
-def _fit_dataset(estimator, data, n_epochs, path, every, progress, partial_fit_params):
+def _fit_dataset(
+    estimator, data, n_epochs, path, every, progress, allow_data_change, partial_fit_params
+):
     epoch, position, seed, done, order = 0, 0, data.seed, 0, None
+    fingerprint = None
+    if path is not None:
+        remove_stale_temp_files(path)
+        fingerprint = data_fingerprint(data)
     if path is not None and os.path.exists(path):
-        saved = _restore(estimator, path, data)
+        saved = _restore(estimator, path, data, fingerprint, allow_data_change)
         epoch, position, seed, done = saved.epoch, saved.position, saved.seed, saved.chunks_done
         order = None if saved.order is None else np.asarray(saved.order)
     # chunks_done of the state on disk; None when nothing is saved yet, so that even
@@ -269,6 +310,7 @@ def _fit_dataset(estimator, data, n_epochs, path, every, progress, partial_fit_p
             Checkpoint(
                 estimator=estimator, epoch=epoch, position=position, order=order,
                 seed=seed, chunks_done=done, dataset=_dataset_summary(data),
+                data_fingerprint=fingerprint,
             ),
         )
         saved_at = done
@@ -286,7 +328,11 @@ def _fit_dataset(estimator, data, n_epochs, path, every, progress, partial_fit_p
             except (ValueError, TypeError, OSError) as err:
                 save()  # the state from before this chunk: a resumed run retries it
                 where = data.describe_chunk(index)
-                saved = f"; the checkpoint {os.fspath(path)!r} holds it" if path else ""
+                saved = (
+                    f"; the checkpoint {os.fspath(path)!r} holds it (once the data is "
+                    "fixed, call again with allow_data_change=True to resume here)"
+                    if path else ""
+                )
                 raise ChunkError(
                     f"{where} failed (epoch {epoch}, position {position} of the chunk "
                     f"order). Stopped after {done} chunks; the model is as it was after "

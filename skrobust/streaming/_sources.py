@@ -83,7 +83,8 @@ class _NpyFilePart:
 class _InMemoryPart:
     """An array, ``np.memmap`` or scipy.sparse matrix, sliced by rows."""
 
-    def __init__(self, data, name):
+    def __init__(self, data, name, path=None):
+        self.path = path  # the .npz file it was loaded from, if any
         if sp.issparse(data):
             data = data.tocsr()  # row slicing of CSR costs only the rows taken
         elif not hasattr(data, "shape") or not hasattr(data, "__getitem__"):
@@ -120,7 +121,7 @@ def _make_part(item, name):
                     f"Cannot read {path!r}{where} as a scipy.sparse .npz matrix: "
                     f"{type(err).__name__}: {err}"
                 ) from err
-            return _InMemoryPart(matrix, repr(path))
+            return _InMemoryPart(matrix, repr(path), path=path)
         return _NpyFilePart(path)
     return _InMemoryPart(item, name)
 
