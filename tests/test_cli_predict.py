@@ -87,3 +87,22 @@ def test_a_file_that_is_no_model_is_one_line(tmp_path, capsys):
     code = main(["predict", "--model", str(bogus), "--features", str(features)])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_damaged_or_pickled_model_is_refused_in_one_line(trained, tmp_path, capsys):
+    inputs, model = trained
+    damaged = tmp_path / "damaged.skrobust"
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 1  # one flipped bit
+    damaged.write_bytes(bytes(data))
+    (tmp_path / "damaged.skrobust.tags.txt").write_text(
+        (model.parent / f"{model.name}.tags.txt").read_text())
+    pickled = tmp_path / "pickled.skrobust"
+    import pickle
+    pickled.write_bytes(pickle.dumps(skrobust.load(model)))
+    for path in (damaged, pickled):
+        code = main(["predict", "--model", str(path), "--features",
+                     str(inputs["features"])])
+        err = capsys.readouterr().err
+        assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith("skrobust: error: ") and path.name in err

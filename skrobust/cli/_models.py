@@ -7,30 +7,19 @@ pickled. Tag names come from the model's ``tag_names_`` when it has them, else f
 the ``<model>.tags.txt`` sidecar that ``train`` writes.
 """
 
-import zipfile
-
 import numpy as np
 from sklearn.pipeline import Pipeline
 
 import skrobust
 from skrobust.calibration import InterceptCalibrator
-from skrobust.cli._errors import CommandError, one_line
+from skrobust.cli._errors import CommandError
 from skrobust.cli._inputs import read_lines
 from skrobust.cli._outputs import tag_list_path, write_text
 
 
-def _persistence(name):
-    function = getattr(skrobust, name, None)
-    if function is None:
-        raise CommandError(
-            f"this version of skrobust has no safe model format (skrobust.{name}); "
-            "models are never pickled by the command line")
-    return function
-
-
 def save_model(model, path, tag_names):
     """Save ``model``; write the tag-name sidecar when the model does not carry them."""
-    _persistence("save")(model, path)
+    skrobust.save(model, path)
     sidecar = tag_list_path(path)
     if _own_tag_names(model) is None:
         write_text(sidecar, "".join(f"{name}\n" for name in tag_names))
@@ -40,12 +29,7 @@ def save_model(model, path, tag_names):
 
 def load_model(path):
     """The model saved at ``path`` and its tag names, checked to fit each other."""
-    load = _persistence("load")
-    try:
-        model = load(path)
-    except (zipfile.BadZipFile, EOFError, KeyError) as exc:
-        # Errors of the archive itself, should the format let one through unnamed.
-        raise CommandError(f"{path}: not a readable skrobust model ({one_line(exc)})") from exc
+    model = skrobust.load(path)  # verified; a damaged file is a ValueError naming it
     pipeline, rlr = model_parts(model, path)
     names = _own_tag_names(model)
     if names is None:
