@@ -73,14 +73,6 @@ def test_quick_demo_on_mulan_scene_knows_the_true_pi(tmp_path, capsys):
     assert result["summary"]["rlr"]["mean_auc"][0] > 0.6
 
 
-def test_module_entry_point_rejects_unknown_commands():
-    result = subprocess.run(
-        [sys.executable, "-m", "skrobust", "train-everything"], capture_output=True, text=True
-    )
-    assert result.returncode != 0
-    assert "invalid choice" in result.stderr
-
-
 # --- bad arguments: exit 2, one line on stderr, no traceback ------------------------
 
 def _usage_error(argv, capsys):
