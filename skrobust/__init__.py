@@ -10,6 +10,7 @@ from skrobust._linear_model_cv import RobustLogisticRegressionCV
 from skrobust._noise_priors import noise_prior_from_clean
 from skrobust.linear_model import RobustLogisticRegression
 from skrobust._persistence import load, save
+from skrobust._tag_response import predict_tag_proba
 
 __version__ = "0.1.0.dev0"
 
@@ -20,6 +21,7 @@ __all__ = [
     "estimator_to_numpy",
     "load",
     "noise_prior_from_clean",
+    "predict_tag_proba",
     "save",
     "__version__",
 ]

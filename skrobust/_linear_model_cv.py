@@ -55,6 +55,7 @@ def _fold_scores(params, alphas, X, Y, weights, train, test, xp):
     """Held-out observed log-likelihood per example, (n_alphas, n_tags), of one fold."""
     n_tags, n_alphas = Y.shape[1], len(alphas)
     fold = dict(params)
+    fold["pos_label"] = None  # Y is already the 0/1 tag matrix of the positive label
     for name, per_tag_ndim in (("pi_init", 1), ("gamma_init", 1), ("pi_prior", 2),
                                ("gamma_prior", 2)):
         fold[name] = _tile_per_tag(fold[name], per_tag_ndim, n_alphas)
@@ -108,7 +109,7 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
     learning_rate, eta0, power_t, momentum, batch_size, em_step, em_decay, \
 pi_prior, gamma_prior, pi_init, gamma_init, learn_pi, learn_gamma, max_iter, \
 early_stopping, validation_fraction, tol, n_iter_no_change, shuffle, \
-random_state, verbose
+random_state, pos_label, verbose
         As in :class:`RobustLogisticRegression`.
 
     Attributes
@@ -120,7 +121,7 @@ random_state, verbose
     scores_ : ndarray of shape (n_folds, n_alphas, n_tags)
         Held-out observed log-likelihood per example, per fold, strength and tag.
     coef_, intercept_, pi_, gamma_, pi_prior_, gamma_prior_, classes_, \
-n_features_in_, n_iter_, t_, loss_curve_
+tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         Those of the model refitted on all the data with ``alpha_`` (see
         :class:`RobustLogisticRegression`).
 
@@ -185,6 +186,7 @@ n_features_in_, n_iter_, t_, loss_curve_
         n_iter_no_change=5,
         shuffle=True,
         random_state=None,
+        pos_label=None,
         verbose=0,
     ):
         self.noise = noise
@@ -212,6 +214,7 @@ n_features_in_, n_iter_, t_, loss_curve_
         self.n_iter_no_change = n_iter_no_change
         self.shuffle = shuffle
         self.random_state = random_state
+        self.pos_label = pos_label
         self.verbose = verbose
 
     def _model_params(self):

@@ -96,8 +96,9 @@ def column_to_1d(y):
 def binary_classes(y, classes=None):
     """The two class labels of a binary target, as a NumPy array.
 
-    ``classes`` (from ``partial_fit(..., classes=...)``) takes precedence, and every
-    label in ``y`` must be one of them.
+    ``classes`` (from ``partial_fit(..., classes=...)`` or a fitted model's
+    ``classes_``) takes precedence, in its own order, and every label in ``y`` must
+    be one of them; without it the labels of ``y`` come sorted.
     """
     y_np = to_numpy(y) if hasattr(y, "__array_namespace__") else np.asarray(y)
     if y_np.ndim != 1:
@@ -107,7 +108,10 @@ def binary_classes(y, classes=None):
     if classes is None:
         found = present
     else:
-        found = unique_labels(np.asarray(classes))
+        given = np.asarray(classes)
+        found = unique_labels(given)  # checks the labels; sorted
+        if given.ndim == 1 and given.shape[0] == found.shape[0]:
+            found = given.astype(found.dtype)  # the caller's order is kept
         unknown = np.setdiff1d(present, found)
         if unknown.size:
             raise ValueError(
@@ -124,6 +128,34 @@ def binary_classes(y, classes=None):
             "sklearn.multiclass.OneVsRestClassifier."
         )
     return found
+
+
+def positive_last(classes, pos_label):
+    """The two labels of a binary target ordered [negative, positive].
+
+    The positive label is ``pos_label``; without one, the larger of the two in sorted
+    order (scikit-learn's convention), with a warning when the labels are strings:
+    which of two words is the tag cannot be read from their spelling (for "cat" and
+    "none", "none" sorts last).
+    """
+    if pos_label is None:
+        ordered = unique_labels(classes)
+        if all(isinstance(label, str) for label in ordered.tolist()):
+            warnings.warn(
+                f"y has the string labels {ordered.tolist()} and pos_label=None, so "
+                f"{str(ordered[1])!r} (the last in sorted order) is taken as the tag, the "
+                "positive class. Pass pos_label= the label that is the tag to choose "
+                "(and to silence this warning).",
+                UserWarning,
+                stacklevel=2,
+            )
+        return ordered
+    labels = classes.tolist()
+    matches = [i for i, label in enumerate(labels) if label == pos_label]
+    if not matches:
+        raise ValueError(f"pos_label={pos_label!r} is not one of the labels {labels}.")
+    positive = matches[0]
+    return classes[[1 - positive, positive]]
 
 
 def binary_to_indicator(y, classes, xp, device):

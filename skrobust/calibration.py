@@ -37,6 +37,7 @@ from skrobust._array_api import (
     max_float_dtype,
     to_numpy,
 )
+from skrobust._tag_names import as_name_array, default_tag_names, fitted_tag_names
 from skrobust._targets import (
     binary_classes,
     binary_to_indicator,
@@ -585,6 +586,10 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         with each tag's (that of the fit it got; ``inf`` for tags left unchanged).
     classes_ : array of shape (2,) or (n_tags,)
         ``estimator_.classes_``.
+    tag_names_ : ndarray of str objects, shape (n_tags,)
+        ``estimator_.tag_names_`` (also when ``estimator_`` is a Pipeline ending in
+        a model that has them), else ``"tag0"``, ``"tag1"``, ... for a tag matrix
+        and ``str(classes_[1])`` for a binary model.
     n_iter_ : int
         Newton iterations of the final solve (the most of any fit's under
         ``method="auto"``).
@@ -792,7 +797,7 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         output_dtype = scores.dtype  # beta_ is kept in the model's own dtype
         scores = xp.astype(scores, dtype)
 
-        fit = self._solve(scores, Z, weights, xp)
+        fit = self._solve(scores, Z, weights, xp, fitted_tag_names(estimator, scores.shape[1]))
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
         self.slope_ = xp.astype(fit.slope, output_dtype)
@@ -855,15 +860,17 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Z = xp.asarray(Z.toarray())
         return xp.astype(Z, dtype)
 
-    def _solve(self, scores, Z, weights, xp):
-        """The fitted calibration of every tag, as a :class:`_Calibration`."""
+    def _solve(self, scores, Z, weights, xp, names):
+        """The fitted calibration of every tag, as a :class:`_Calibration`; ``names``
+        name the tags in warnings."""
         # Exact zeros (no rounding) when a tag's weighted labels are all one class.
         positives = xp.sum(weights * Z, axis=0)
         degenerate = (positives <= 0) | (xp.sum(weights * (1 - Z), axis=0) <= 0)
         degenerate_np = to_numpy(degenerate)
         if degenerate_np.any():
             warnings.warn(
-                f"Tags {np.flatnonzero(degenerate_np).tolist()} have calibration labels "
+                f"Tags {[names[t] for t in np.flatnonzero(degenerate_np)]} have "
+                "calibration labels "
                 "that are all 0 or all 1: their maximum-likelihood beta is infinite, so "
                 f"they get a prior of strength at least {DEGENERATE_PRIOR} instead. "
                 "Add clean examples of both kinds for these tags.",
@@ -1076,6 +1083,16 @@ class InterceptCalibrator(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """Number of features seen by the wrapped estimator."""
         check_is_fitted(self)
         return self.estimator_.n_features_in_
+
+    @property
+    def tag_names_(self):
+        """Tag names of the wrapped estimator (see the class's Attributes)."""
+        check_is_fitted(self)
+        names = fitted_tag_names(self.estimator_)
+        if names is None:
+            names = ([str(to_numpy(self.classes_)[1])] if self._binary
+                     else default_tag_names(self.beta_.shape[0]))
+        return as_name_array(names)
 
     @property
     def feature_names_in_(self):

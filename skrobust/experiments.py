@@ -30,6 +30,8 @@ from skrobust._experiment_results import (
     ModelScores,
     SplitResult,
 )
+from skrobust._tag_names import default_tag_names, names_from_target
+from skrobust._tag_response import _tag_proba_method
 from skrobust._targets import dense_binary_matrix
 from skrobust._tuned_lr import TunedLogisticRegression
 from skrobust.calibration import InterceptCalibrator
@@ -186,8 +188,8 @@ def score_model(model, X, Z, Y=None, *, k=5, query_sizes=(1, 2, 3)):
     ----------
     model : fitted classifier
         Multi-label: ``predict_proba(X)`` gives P(z=1|x), shape (n_images, n_tags).
-        Tag prediction ranks by ``predict_tag_proba`` (P(y=1|x)) when the model has
-        it, else by ``predict_proba``.
+        Tag prediction ranks by :func:`skrobust.predict_tag_proba` (P(y=1|x)) when
+        the model (or the last step of a Pipeline) has it.
     X : array-like of shape (n_images, n_features)
         Test features.
     Z : {array-like, sparse matrix} of shape (n_images, n_tags)
@@ -229,8 +231,9 @@ def score_model(model, X, Z, Y=None, *, k=5, query_sizes=(1, 2, 3)):
     annotation = annotation_scores(Z, proba, k=k)
     nan = float("nan")
     tag = {"precision": nan, "recall": nan, "f1": nan}
-    if Y is not None and hasattr(model, "predict_tag_proba"):
-        result = tag_prediction_scores(_dense_indicator(Y, "Y"), model.predict_tag_proba(X), k=k)
+    tag_proba = _tag_proba_method(model)  # through a Pipeline too
+    if Y is not None and tag_proba is not None:
+        result = tag_prediction_scores(_dense_indicator(Y, "Y"), tag_proba(X), k=k)
         tag = {"precision": result.precision, "recall": result.recall, "f1": result.f1}
     retrieval = retrieval_precision(Z, proba, k=k, query_sizes=tuple(query_sizes))
     return ModelScores(
@@ -451,7 +454,8 @@ def run_comparison(
     prior_strength : float or "auto", default="auto"
         Prior on the calibration offsets (see :class:`~skrobust.InterceptCalibrator`).
     tag_names : list of str, default=None
-        Names of the tags, kept in the result; default ``tag0, tag1, ...``.
+        Names of the tags, kept in the result; default the columns of ``Y`` (or
+        ``Z``) when it is a pandas DataFrame, else ``tag0, tag1, ...``.
     random_state : int, RandomState instance or None, default=0
         Seeds the splits and the models.
     n_jobs : int, default=None
@@ -477,11 +481,13 @@ def run_comparison(
     >>> 0 <= mean <= 1
     True
     """
+    if tag_names is None:  # a DataFrame's columns, else tag0, tag1, ...
+        tag_names = names_from_target(Y) or names_from_target(Z)
     X = np.asarray(X)
     Y = _dense_indicator(Y, "Y")
     Z = _dense_indicator(Z, "Z")
     if tag_names is None:
-        tag_names = [f"tag{t}" for t in range(Z.shape[1])]
+        tag_names = default_tag_names(Z.shape[1])
     if len(tag_names) != Z.shape[1]:
         raise ValueError(f"tag_names has {len(tag_names)} names for {Z.shape[1]} tags.")
     n_images = X.shape[0]

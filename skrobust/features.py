@@ -33,6 +33,7 @@ import functools
 import json
 import numbers
 import os
+import warnings
 from importlib import resources
 
 import numpy as np
@@ -138,6 +139,26 @@ def _resolve_device(device):
     return str(dev)
 
 
+class UnreadableImageError(ValueError):
+    """An image file that exists but cannot be decoded (truncated, not an image,
+    too large for PIL's decompression-bomb guard).
+
+    A :class:`ValueError`. :class:`CNNFeaturizer` with ``on_error="skip"`` skips
+    images whose file raises this or :class:`FileNotFoundError`.
+
+    Parameters
+    ----------
+    *args : object
+        The message, as for any exception.
+
+    Examples
+    --------
+    >>> from skrobust.features import UnreadableImageError
+    >>> issubclass(UnreadableImageError, ValueError)
+    True
+    """
+
+
 def _to_pil(image, index=None):
     """One input image (path, PIL image or uint8 array) -> an RGB PIL image."""
     Image, ImageOps = _import_pil()
@@ -150,8 +171,10 @@ def _to_pil(image, index=None):
             with Image.open(path) as im:
                 im = ImageOps.exif_transpose(im)
                 return im.convert("RGB")
-        except OSError as exc:
-            raise ValueError(f"{where}: cannot read image file {path!r}: {exc}") from exc
+        except (OSError, Image.DecompressionBombError) as exc:
+            raise UnreadableImageError(
+                f"{where}: cannot read image file {path!r}: {exc}"
+            ) from exc
     if isinstance(image, Image.Image):
         return ImageOps.exif_transpose(image).convert("RGB")
     if isinstance(image, np.ndarray):
@@ -282,12 +305,26 @@ class CNNFeaturizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     progress : bool or None, default=None
         Show a tqdm progress bar: ``None`` shows it only on an interactive
         terminal, ``True`` always, ``False`` never.
+    on_error : {"skip", "raise"}, default="skip"
+        What an image file that is missing or cannot be decoded does. "skip": its
+        row of the output is NaN (rows stay aligned with the input, and so with
+        its tags), a warning names the file, :attr:`skipped_` lists it, and the
+        run goes on: one broken photo in a million does not lose the other
+        features. If no image at all can be read, it raises. "raise": the first
+        such file raises (:class:`FileNotFoundError` or
+        :class:`UnreadableImageError`). Inputs of the wrong kind (not a path,
+        PIL image or uint8 array) always raise.
 
     Attributes
     ----------
     n_features_out_ : int
         1280, the feature dimension (set by ``fit``; ``transform`` does not need
         ``fit``).
+    skipped_ : list of (int, str, str)
+        Of the latest ``transform``, ``fit_transform`` or ``predict_imagenet*``
+        call: ``(index, path, reason)`` of each image skipped under
+        ``on_error="skip"`` (its output row is NaN); empty when none was. A
+        record of that call, not learned state.
 
     See Also
     --------
@@ -319,17 +356,19 @@ class CNNFeaturizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         "dtype": [StrOptions({"float32", "float16", "float64"})],
         "normalization": [StrOptions(set(_NORMALIZATIONS))],
         "progress": ["boolean", None],
+        "on_error": [StrOptions({"skip", "raise"})],
     }
 
     def __init__(
         self, *, device="cpu", batch_size=32, dtype="float32", normalization="tf",
-        progress=None,
+        progress=None, on_error="skip",
     ):
         self.device = device
         self.batch_size = batch_size
         self.dtype = dtype
         self.normalization = normalization
         self.progress = progress
+        self.on_error = on_error
 
     # get_feature_names_out (ClassNamePrefixFeaturesOutMixin) reads this.
     _n_features_out = 1280
@@ -362,7 +401,8 @@ class CNNFeaturizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Returns
         -------
         features : ndarray of shape (n_images, 1280)
-            In the requested ``dtype``.
+            In the requested ``dtype``; a row of NaN for each image skipped under
+            ``on_error="skip"`` (see :attr:`skipped_`).
         """
         return self._run(X, head=False).astype(self.dtype, copy=False)
 
@@ -395,7 +435,8 @@ class CNNFeaturizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         -------
         predictions : list of lists of (int, str, float)
             Per image, ``(class_index, class_name, probability)`` by decreasing
-            probability.
+            probability; an empty list for an image skipped under
+            ``on_error="skip"``.
         """
         if not isinstance(top, numbers.Integral) or not 1 <= top <= 1000:
             raise ValueError(f"top must be an int in [1, 1000], got {top!r}.")
@@ -404,7 +445,7 @@ class CNNFeaturizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         # Stable sort on -proba: ties keep the lower class index first.
         order = np.argsort(-proba, axis=1, kind="stable")[:, :top]
         return [
-            [(int(i), names[i], float(row[i])) for i in idx]
+            [] if np.isnan(row[0]) else [(int(i), names[i], float(row[i])) for i in idx]
             for idx, row in zip(order, proba)
         ]
 
@@ -416,35 +457,60 @@ class CNNFeaturizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         net = _network(device)
         total = len(X) if hasattr(X, "__len__") else None
         bar = self._progress_bar(total)
+        width = 1000 if head else self._n_features_out
         outputs = []
+        self.skipped_ = []
+        errors = []
         try:
-            for batch in self._batches(X):
-                with torch.inference_mode():
-                    x = torch.from_numpy(np.stack(batch)).to(device)
-                    out = net(x)
-                    if head:
-                        out = torch.softmax(net.classify(out), dim=1)
-                    outputs.append(out.cpu().numpy())
+            for batch in self._batches(X, errors):
+                # Skipped images keep their place as rows of NaN.
+                block = np.full((len(batch), width), np.nan, dtype=np.float32)
+                read = [j for j, pixels in enumerate(batch) if pixels is not None]
+                if read:
+                    with torch.inference_mode():
+                        x = torch.from_numpy(np.stack([batch[j] for j in read])).to(device)
+                        out = net(x)
+                        if head:
+                            out = torch.softmax(net.classify(out), dim=1)
+                        block[read] = out.cpu().numpy()
+                outputs.append(block)
                 if bar is not None:
                     bar.update(len(batch))
         finally:
             if bar is not None:
                 bar.close()
-        width = 1000 if head else self._n_features_out
         if not outputs:
             return np.empty((0, width), dtype=np.float32)
-        return np.concatenate(outputs)
+        features = np.concatenate(outputs)
+        if errors and len(errors) == features.shape[0]:
+            # Nothing to return: the first error, as "raise" would give, with the count.
+            raise type(errors[0])(
+                f"None of the {len(errors)} images could be read; the first: {errors[0]}"
+            ) from errors[0]
+        return features
 
-    def _batches(self, X):
-        """Preprocess lazily, ``batch_size`` images at a time."""
+    def _batches(self, X, errors):
+        """Preprocess lazily, ``batch_size`` images at a time; None in place of an
+        image skipped under ``on_error="skip"`` (its error appended to ``errors``)."""
         batch = []
         for i, image in enumerate(X):
-            batch.append(_preprocess(image, self.normalization, i))
+            batch.append(self._preprocess_or_skip(image, i, errors))
             if len(batch) == self.batch_size:
                 yield batch
                 batch = []
         if batch:
             yield batch
+
+    def _preprocess_or_skip(self, image, index, errors):
+        try:
+            return _preprocess(image, self.normalization, index)
+        except (FileNotFoundError, UnreadableImageError) as exc:
+            if self.on_error == "raise":
+                raise
+            errors.append(exc)
+            self.skipped_.append((index, os.fspath(image), str(exc)))
+            warnings.warn(f"Skipped (its features are NaN): {exc}", UserWarning, stacklevel=2)
+            return None
 
     def _progress_bar(self, total):
         if self.progress is False:

@@ -1,6 +1,8 @@
 """RobustLogisticRegression: logistic regression that learns how noisy its tags are."""
 
+import time
 import warnings
+from collections import deque
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -17,10 +19,12 @@ from skrobust._array_api import (
     check_same_namespace,
     get_namespace_and_device,
     is_numpy_namespace,
+    max_float_dtype,
     move_to,
     to_numpy,
 )
 from skrobust._noise_priors import check_beta_prior, fit_shared_beta, prior_pseudo_counts
+from skrobust._tag_names import as_name_array, default_tag_names, names_from_target
 from skrobust._sgd_em import (
     TrainingConfig,
     TrainingState,
@@ -37,6 +41,7 @@ from skrobust._targets import (
     binary_to_indicator,
     column_to_1d,
     is_indicator_target,
+    positive_last,
     validate_indicator,
 )
 
@@ -53,20 +58,30 @@ _NOISE_DRIFT_TOL = 0.01
 
 class _PlateauMonitor:
     """Counts epochs without progress: no loss drop of ``tol`` below the best so far
-    and no pi/gamma drift of ``_NOISE_DRIFT_TOL`` since the last epoch of progress."""
+    and (``watch_noise``) no pi/gamma drift of ``_NOISE_DRIFT_TOL`` since the last
+    epoch of progress.
 
-    def __init__(self, tol, patience, noise):
+    The drift rule is for the training loss, which can sit on a flat ridge while pi
+    still moves. A held-out loss (early stopping) says itself whether pi's moves
+    help: with it, drift alone is not progress (on a few hundred separable images
+    pi keeps drifting towards 1 for hundreds of epochs while the held-out loss gets
+    worse)."""
+
+    def __init__(self, tol, patience, noise, watch_noise=True):
         self.tol = tol
         self.patience = patience
         self.best_loss = np.inf
         self.noise_at_progress = noise
+        self.watch_noise = watch_noise
         self.count = 0
+        self.recent = deque([noise], maxlen=patience + 1)  # for the warning
 
     def plateaued(self, loss, noise):
+        self.recent.append(noise)
         if self.tol is None:
             return False
         drift = float(np.max(np.abs(noise - self.noise_at_progress)))
-        if loss < self.best_loss - self.tol or drift > _NOISE_DRIFT_TOL:
+        if loss < self.best_loss - self.tol or (self.watch_noise and drift > _NOISE_DRIFT_TOL):
             self.count = 0
             self.noise_at_progress = noise
         else:
@@ -76,6 +91,35 @@ class _PlateauMonitor:
 
     def restart(self):
         self.count = 0
+
+    def recent_drift(self):
+        """The largest change of a pi/gamma over the last ``patience`` epochs."""
+        return float(np.max(np.abs(self.recent[-1] - self.recent[0])))
+
+
+def _checked_weights(sample_weight, X, xp):
+    """Validated sample weights in X's dtype, with a clear error where they fail.
+
+    Weights multiply each row's loss (scikit-learn's SGD convention), so their
+    scale acts as a learning rate; they are checked in the widest float first, so
+    that 1e300 (inf once cast to float32) is reported as a weight problem rather
+    than ending as "training diverged".
+    """
+    if sample_weight is None:
+        return _check_sample_weight(None, X, dtype=X.dtype)
+    _, _, device = get_namespace_and_device(X)
+    weights = _check_sample_weight(
+        sample_weight, X, dtype=max_float_dtype(xp, device), ensure_non_negative=True
+    )
+    largest = float(xp.max(weights))  # sklearn refuses all-zero weights
+    cast = xp.astype(weights, X.dtype)
+    if not bool(xp.all(xp.isfinite(cast))):
+        raise ValueError(
+            f"sample_weight holds values too large for X's dtype {X.dtype} (largest "
+            f"{largest:.3g}); weights multiply each row's loss, so divide them by a "
+            "constant (e.g. their mean)."
+        )
+    return cast
 
 
 def _rows_with_weight(weights, xp):
@@ -95,8 +139,9 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     Classification and Retrieval from User-Supplied Tags"). With ``noise="none"`` it
     is plain L2-regularised logistic regression trained by the same loop.
 
-    ``y`` is either binary (any two labels; one tag, "is it ``classes_[1]``") or a
-    2-D 0/1 indicator matrix (n_samples, n_tags), dense or scipy.sparse, fitted
+    ``y`` is either binary (any two labels; one tag, "is it ``classes_[1]``", the
+    ``pos_label``) or a 2-D 0/1 indicator matrix (n_samples, n_tags), dense,
+    scipy.sparse or a pandas DataFrame (whose columns name the tags), fitted
     natively: one weight matrix for all tags, one matrix product per minibatch.
 
     Parameters
@@ -159,20 +204,27 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         Learn gamma by EM under ``noise="missing+spurious"``; if False it stays at
         ``gamma_init``.
     max_iter : int, default=100
-        Maximum number of epochs of ``fit``.
+        Maximum number of epochs of ``fit``. Where pi converges slowly the fit
+        warns at this limit with how far pi still moved; on a few hundred
+        separable examples pi drifts towards 1 for hundreds of epochs and the model
+        gets worse with them, so ``early_stopping=True`` is the better remedy there
+        than a larger ``max_iter``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows in ``fit``, score each epoch by
         the held-out observed-data negative log-likelihood of the tags (a proper
         score under the noise model: it needs no clean labels), stop when it stops
         improving and keep the best epoch's model. The held-out rows are not
-        trained on.
+        trained on. Convergence then watches the held-out loss alone, not pi's
+        drift (see ``tol``).
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows held out by ``early_stopping``.
     tol : float or None, default=1e-4
         An epoch improves when the training loss drops by more than ``tol`` below
         its best so far, or while some pi/gamma has drifted by more than 0.01 since
         the last improving epoch (pi moves slowly, so convergence watches it too).
-        None disables early stopping.
+        With ``early_stopping``, when the held-out loss drops by more than ``tol``
+        (whether pi's moves help is then measured, not assumed). None disables
+        early stopping.
     n_iter_no_change : int, default=5
         Epochs without improvement before the rate drops ("adaptive") or training
         stops. With ``early_stopping``, improvement is of the held-out loss.
@@ -182,8 +234,17 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         Seeds the shuffling.
     warm_start : bool, default=False
         If True, ``fit`` continues from the fitted weights and noise statistics.
+    pos_label : int, float, bool, str or None, default=None
+        For a binary ``y``: the label that is the tag (the positive class, whose
+        missing examples the noise model explains); it becomes ``classes_[1]``.
+        None takes the larger of the two labels in sorted order, as scikit-learn
+        does; for string labels (e.g. "cat" and "none", where "none" sorts last)
+        that is rarely the tag meant, so it warns: pass ``pos_label`` then. Must be
+        None or 1 for a 2-D tag matrix.
     verbose : int, default=0
-        Print one line per epoch when > 0.
+        0: silent. 1: one line per epoch (loss, learning rate, range of pi) and a
+        last line with the epochs run and the time taken. 2 and more: each epoch's
+        line also says ``epoch i/max_iter`` and its time and the total so far.
 
     Attributes
     ----------
@@ -204,7 +265,13 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         With ``early_stopping``: the best held-out observed-data log-likelihood per
         example and tag (higher is better); None otherwise.
     classes_ : array of shape (2,) or (n_tags,)
-        The two labels of a binary y, or ``arange(n_tags)`` for a tag matrix.
+        The two labels of a binary y, the positive one (``pos_label``) last, or
+        ``arange(n_tags)`` for a tag matrix.
+    tag_names_ : ndarray of str objects, shape (n_tags,)
+        The name of each tag, for messages, tables and figures: the columns of a
+        pandas DataFrame y (``TagVectorizer().set_output(transform="pandas")``
+        gives one), else ``"tag0"``, ``"tag1"``, ...; for a binary y, the positive
+        label as a string, ``str(classes_[1])``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined only when X has feature names that are all strings.
@@ -266,6 +333,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
+        "pos_label": [Real, str, "boolean", None],
         "verbose": ["verbose"],
     }
 
@@ -295,6 +363,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         shuffle=True,
         random_state=None,
         warm_start=False,
+        pos_label=None,
         verbose=0,
     ):
         self.noise = noise
@@ -320,6 +389,7 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         self.shuffle = shuffle
         self.random_state = random_state
         self.warm_start = warm_start
+        self.pos_label = pos_label
         self.verbose = verbose
 
     # ------------------------------------------------------------------ training
@@ -352,12 +422,15 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, sample_weight):
         """fit's work, inside its guard."""
         continuing = self.warm_start and hasattr(self, "coef_")
+        started = time.perf_counter()
+        names = names_from_target(y)
         X, Y, weights, xp, classes = self._validate_training_data(
             X, y, sample_weight, classes=None, first_call=not continuing
         )
         if not continuing:
-            self._initialize(X, Y, classes, xp)
+            self._initialize(X, Y, classes, xp, names)
         else:  # a warm start keeps the weights but takes the current parameters
+            self._check_tag_names(names)
             self._set_prior_modes(Y.shape[1])
         validation = None
         if self.early_stopping:
@@ -369,12 +442,13 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         self._n_examples = _rows_with_weight(weights, xp)
         # Online EM never steps below one epoch's average (exact at full batch).
         self._em_floor = 1.0 / n_minibatches(X.shape[0], self.batch_size)
-        monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp))
+        monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp),
+                                  watch_noise=validation is None)
         converged = False
         best = None
         self.validation_score_ = None
-        for _ in range(self.max_iter):
-            loss = self._train_one_pass(X, Y, weights, xp)
+        for epoch in range(1, self.max_iter + 1):
+            loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started))
             if validation is not None:
                 loss = self._observed_loss(*validation, xp)
                 if best is None or loss < best[0]:
@@ -397,12 +471,30 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             loss, state, self._host_priors = best
             self._set_state(state)
             self.validation_score_ = -loss
-        if not converged and self.tol is not None:
-            warnings.warn(
-                f"RobustLogisticRegression did not converge in max_iter={self.max_iter} "
-                "epochs; increase max_iter, or loosen tol.",
-                ConvergenceWarning,
+        if self.verbose:
+            outcome = "converged" if converged else "stopped at max_iter"
+            print(
+                f"-- {outcome}: {self.n_iter_} passes in total, this fit "
+                f"{time.perf_counter() - started:.2f} s"
             )
+        if not converged and self.tol is not None:
+            self._warn_not_converged(monitor.recent_drift())
+
+    def _warn_not_converged(self, drift):
+        """Say why fit stopped at max_iter and what helps (see ``max_iter``)."""
+        why = ""
+        if drift > 0 and not self.early_stopping:
+            why = (
+                f": pi/gamma still moved by up to {drift:.3f} over the last "
+                f"{self.n_iter_no_change}. On few or separable examples pi keeps "
+                "drifting towards 1 and more epochs make the model worse: "
+                "early_stopping=True stops at the best epoch on held-out tags. Otherwise"
+            )
+        warnings.warn(
+            f"RobustLogisticRegression did not converge in max_iter={self.max_iter} "
+            f"epochs{why}; increase max_iter, or loosen tol.",
+            ConvergenceWarning,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -420,7 +512,8 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             Binary labels, or a 0/1 tag indicator matrix (dense or sparse).
         classes : array-like of shape (2,), default=None
             The two labels of a binary y; required on the first call when y is 1-D
-            (a chunk may hold only one of them). Not used for a tag matrix.
+            (a chunk may hold only one of them). Which one is the tag is set by
+            ``pos_label``, not by their order. Not used for a tag matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
 
@@ -430,14 +523,17 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             The updated estimator.
         """
         first_call = not hasattr(self, "coef_")
+        names = names_from_target(y)
         with self._unchanged_on_failure():
             X, Y, weights, xp, classes = self._validate_training_data(
                 X, y, sample_weight, classes=classes, first_call=first_call
             )
             if first_call:
-                self._initialize(X, Y, classes, xp)
+                self._initialize(X, Y, classes, xp, names)
                 self._n_examples = 0.0
                 self.validation_score_ = None
+            else:
+                self._check_tag_names(names)
             # Streaming: every chunk is new data, so the prior weighs against all
             # rows seen so far, and online EM steps freely (no floor).
             self._n_examples += _rows_with_weight(weights, xp)
@@ -520,6 +616,10 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         """
         before = dict(self.__dict__)
         rng = before.get("_rng")
+        if rng is None and not isinstance(self.random_state, Integral):
+            # The first call will draw from the caller's RandomState (or numpy's
+            # global one, for None): a failed call must not advance it either.
+            rng = check_random_state(self.random_state)
         rng_state = None if rng is None else rng.get_state()
         n_losses = len(before.get("loss_curve_", ()))
         try:
@@ -562,8 +662,17 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         xp, _, device = get_namespace_and_device(X)
         if is_indicator_target(y):
-            if first_call and classes is not None:
+            # On every call, not only the first: a later classes= with a tag matrix
+            # used to be ignored without a word.
+            if classes is not None:
                 raise ValueError("classes is only used with a 1-D (binary) y.")
+            if self.pos_label is not None and not (
+                isinstance(self.pos_label, Real) and self.pos_label == 1
+            ):
+                raise ValueError(
+                    f"pos_label={self.pos_label!r} is only used with a 1-D binary y; a "
+                    "2-D tag matrix marks every tag by 1. Leave pos_label=None."
+                )
             Y = validate_indicator(y, X.shape[0], xp, device)
             self._check_layout(multilabel=True, n_tags=Y.shape[1], first_call=first_call)
             found_classes = None
@@ -573,19 +682,17 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 self._check_layout(multilabel=False, n_tags=1, first_call=False)
                 known = to_numpy(self.classes_)
                 if classes is not None and not np.array_equal(
-                    np.sort(np.asarray(classes)), known
+                    np.sort(np.asarray(classes)), np.sort(known)
                 ):
                     raise ValueError(
                         f"classes={list(classes)} differs from the classes of the first "
                         f"call, {known.tolist()}."
                     )
-                classes = known
-            found_classes = binary_classes(y, classes)
+                found_classes = binary_classes(y, known)
+            else:
+                found_classes = positive_last(binary_classes(y, classes), self.pos_label)
             Y = binary_to_indicator(y, found_classes, xp, device)
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        return X, Y, weights, xp, found_classes
+        return X, Y, _checked_weights(sample_weight, X, xp), xp, found_classes
 
     def _check_layout(self, multilabel, n_tags, first_call):
         if first_call:
@@ -600,10 +707,11 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 f"{self.coef_.shape[0]}."
             )
 
-    def _initialize(self, X, Y, classes, xp):
+    def _initialize(self, X, Y, classes, xp, names=None):
         """Fresh weights, noise rates and bookkeeping for the validated data.
 
-        ``classes`` holds the two labels of a binary y, or None for a tag matrix.
+        ``classes`` holds the two labels of a binary y, or None for a tag matrix;
+        ``names`` the tag names of a DataFrame y, or None.
         """
         n_tags = Y.shape[1]
         pi_init = self._per_tag_start(self.pi_init, "pi_init", n_tags)
@@ -628,6 +736,10 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         if classes.dtype.kind in "biuf" and not is_numpy_namespace(xp):
             classes = xp.asarray(classes, device=device)
         self.classes_ = classes
+        if self._multilabel:
+            self._tag_names = names if names is not None else default_tag_names(n_tags)
+        else:
+            self._tag_names = (str(to_numpy(classes)[1]),)
         self._per_tag_alpha(n_tags)  # a wrong shape fails here, before any training
         self._host_priors = (None, None)
         self._set_prior_modes(n_tags)
@@ -635,6 +747,22 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = []
         self._learning_rate = float(self.eta0)
         self._rng = check_random_state(self.random_state)
+
+    def _check_tag_names(self, names):
+        """A later call's DataFrame y must name the same tags, in the same order."""
+        if names is None or not self._multilabel or names == self._tag_names:
+            return
+        raise ValueError(
+            f"y's columns {list(names)[:10]} differ from the tags of the first call "
+            f"{list(self._tag_names)[:10]} (first 10 shown); pass the columns in the "
+            "fitted order."
+        )
+
+    # A property over a tuple, like the priors: sklearn's array-API checks want every
+    # array attribute on the data's device, and strings cannot live on a GPU.
+    @property
+    def tag_names_(self):
+        return as_name_array(self._tag_names)
 
     @staticmethod
     def _per_tag_start(value, name, n_tags):
@@ -744,12 +872,14 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             noise_prior=self._noise_prior_counts(xp, self.coef_.dtype, device),
         )
 
-    def _train_one_pass(self, X, Y, weights, xp):
+    def _train_one_pass(self, X, Y, weights, xp, epoch=None):
         """Train one pass on a copy of the state; commit it only if it is finite.
 
         Runs inside ``_unchanged_on_failure``, which undoes the shuffle's draw (and
-        everything else) if the pass raises.
+        everything else) if the pass raises. ``epoch`` is (epoch number, the fit's
+        start time) inside ``fit``, for the verbose lines; None in ``partial_fit``.
         """
+        pass_started = time.perf_counter()
         order = None
         if self.shuffle:
             order = row_index(self._rng.permutation(X.shape[0]), X, xp)
@@ -763,22 +893,35 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
             loss = float(mean_loss + 0.5 * penalty / Y.shape[1])
         if not (finite and np.isfinite(loss)):
             assert_all_finite(X, input_name="X")  # the usual message for bad X
+            heavy = float(xp.max(weights)) if weights.shape[0] else 0.0
             raise ValueError(
                 "Training diverged (non-finite weights or loss); the model is left "
                 "as it was before this call. Scale the features (e.g. "
-                "StandardScaler) or lower eta0."
+                "StandardScaler) or lower eta0"
+                + (f", or use smaller sample weights (the largest is {heavy:.3g}; they "
+                   "scale the step like eta0)." if heavy > 1 else ".")
             )
         self._set_state(state)
         self._update_noise_priors()
         self.n_iter_ += 1
         self.loss_curve_.append(loss)
         if self.verbose:
-            pi = to_numpy(self.pi_)
-            print(
-                f"-- Pass {self.n_iter_}: loss {loss:.6f}, learning rate "
-                f"{self._learning_rate:.3g}, pi in [{pi.min():.3f}, {pi.max():.3f}]"
-            )
+            self._print_pass(loss, pass_started, epoch)
         return loss
+
+    def _print_pass(self, loss, pass_started, epoch):
+        """The verbose line of one pass (see the ``verbose`` parameter)."""
+        pi = to_numpy(self.pi_)
+        line = (
+            f"-- Pass {self.n_iter_}: loss {loss:.6f}, learning rate "
+            f"{self._learning_rate:.3g}, pi in [{pi.min():.3f}, {pi.max():.3f}]"
+        )
+        if self.verbose >= 2:
+            now = time.perf_counter()
+            where = "" if epoch is None else f"epoch {epoch[0]}/{self.max_iter}, "
+            total = "" if epoch is None else f", total {now - epoch[1]:.2f} s"
+            line += f" ({where}{now - pass_started:.3f} s{total})"
+        print(line, flush=True)
 
     def _prior_on_device(self, prior):
         if prior is None:

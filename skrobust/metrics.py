@@ -21,6 +21,15 @@ otherwise. Results are Python floats and small NumPy arrays in frozen dataclasse
 the lower index ranks first (the lower tag index for tag prediction and annotation,
 the lower image index for retrieval), as a stable sort by decreasing score would.
 
+**k and the number of tags**: at ``k = n_tags`` every tag of every image is
+selected, so tag prediction and annotation give every model the same score; they then
+warn (``UndefinedMetricWarning``, as :func:`sklearn.metrics.top_k_accuracy_score`
+does), and ``k > n_tags`` is an error. Well below ``n_tags`` is where the scores
+tell models apart: with 5 tags, annotation F at k=4 differs between candidates in
+the fourth decimal, at k=2 by 30 times more. So the scorers and
+their one-number score functions default to ``k="auto"``: 5 (the paper's), or half
+the tags (at least 1) on vocabularies of fewer than 10 tags.
+
 ``SCORERS`` maps names to scorers for :class:`~sklearn.model_selection.GridSearchCV`
 (``scoring=SCORERS`` or any subset of it).
 """
@@ -37,6 +46,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
 from skrobust._array_api import to_numpy
+from skrobust._tag_response import _tag_proba_method
 from skrobust._metrics_retrieval import enumerate_queries, query_precisions
 from skrobust._metrics_utils import check_k, check_scores, device_indicator, top_k_mask
 
@@ -50,6 +60,7 @@ __all__ = [
     "annotation_precision",
     "annotation_recall",
     "annotation_scores",
+    "make_tag_prediction_scorer",
     "retrieval_precision",
     "retrieval_precision_mean",
     "retrieval_precision_scorer",
@@ -66,6 +77,17 @@ def _harmonic_mean(precision, recall):
     total = precision + recall
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1), 0.0)
+
+
+def _warn_if_every_tag(k, n_tags, verb):
+    """At k = n_tags every tag is selected for every image: any scores score alike."""
+    if k == n_tags:
+        warnings.warn(
+            f"k={k} equals the number of tags ({n_tags}): every tag is {verb} for every "
+            "image, so every model gets the same score. Choose k < n_tags.",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
 
 
 def _read_only(array):
@@ -139,7 +161,8 @@ def tag_prediction_scores(y_true, y_score, k=5):
         Scores, higher is more likely: the paper ranks by P(y=1 | x), which is
         :meth:`~skrobust.RobustLogisticRegression.predict_tag_proba`.
     k : int, default=5
-        Tags suggested per image, at most n_tags.
+        Tags suggested per image, below n_tags to be informative (at n_tags it warns;
+        above, it raises).
 
     Returns
     -------
@@ -161,6 +184,7 @@ def tag_prediction_scores(y_true, y_score, k=5):
     """
     Y, scores, xp, device = check_scores(y_true, y_score)
     check_k(k, Y.shape[1], "tags")
+    _warn_if_every_tag(k, Y.shape[1], "suggested")
     hits = _hits_in_top_k(Y, scores, k, xp, device, axis=1)
     n_true = np.asarray(Y.sum(axis=1)).ravel()
     evaluated = n_true > 0
@@ -256,7 +280,8 @@ def annotation_scores(y_true, y_score, k=5):
         Scores, higher is more likely: the paper ranks by P(z=1 | x), which is
         :meth:`~skrobust.RobustLogisticRegression.predict_proba`.
     k : int, default=5
-        Labels given per image, at most n_tags.
+        Labels given per image, below n_tags to be informative (at n_tags it warns;
+        above, it raises).
 
     Returns
     -------
@@ -282,6 +307,7 @@ def annotation_scores(y_true, y_score, k=5):
     """
     Y, scores, xp, device = check_scores(y_true, y_score)
     check_k(k, Y.shape[1], "tags")
+    _warn_if_every_tag(k, Y.shape[1], "given")
     selected = top_k_mask(scores, k, xp)
     truth = device_indicator(Y, xp, device)
     correct = to_numpy(xp.count_nonzero(selected & truth, axis=0))
@@ -513,28 +539,43 @@ def retrieval_precision(
 # GridSearchCV(n_jobs>1), and make_scorer's repr shows the function's name.
 
 
-def tag_prediction_f1(y_true, y_score, k=5):
-    return tag_prediction_scores(y_true, y_score, k).f1
+def _resolve_k(k, y_score):
+    """``k="auto"``: 5, or half the tags (at least 1) when there are fewer than 10.
+
+    Selecting most of the tags of every image leaves the scores measuring only which
+    few are left out: nearly the same for every model.
+    """
+    if k != "auto":
+        return k
+    n_tags = np.shape(y_score)[1] if not hasattr(y_score, "shape") else y_score.shape[1]
+    return max(1, min(_DEFAULT_K, int(n_tags) // 2))
 
 
-def tag_prediction_precision(y_true, y_score, k=5):
-    return tag_prediction_scores(y_true, y_score, k).precision
+_DEFAULT_K = 5
 
 
-def tag_prediction_recall(y_true, y_score, k=5):
-    return tag_prediction_scores(y_true, y_score, k).recall
+def tag_prediction_f1(y_true, y_score, k="auto"):
+    return tag_prediction_scores(y_true, y_score, _resolve_k(k, y_score)).f1
 
 
-def annotation_f1(y_true, y_score, k=5):
-    return annotation_scores(y_true, y_score, k).f1
+def tag_prediction_precision(y_true, y_score, k="auto"):
+    return tag_prediction_scores(y_true, y_score, _resolve_k(k, y_score)).precision
 
 
-def annotation_precision(y_true, y_score, k=5):
-    return annotation_scores(y_true, y_score, k).precision
+def tag_prediction_recall(y_true, y_score, k="auto"):
+    return tag_prediction_scores(y_true, y_score, _resolve_k(k, y_score)).recall
 
 
-def annotation_recall(y_true, y_score, k=5):
-    return annotation_scores(y_true, y_score, k).recall
+def annotation_f1(y_true, y_score, k="auto"):
+    return annotation_scores(y_true, y_score, _resolve_k(k, y_score)).f1
+
+
+def annotation_precision(y_true, y_score, k="auto"):
+    return annotation_scores(y_true, y_score, _resolve_k(k, y_score)).precision
+
+
+def annotation_recall(y_true, y_score, k="auto"):
+    return annotation_scores(y_true, y_score, _resolve_k(k, y_score)).recall
 
 
 # One docstring template for the six one-number wrappers above, filled in below, so
@@ -548,8 +589,9 @@ y_true : {{array-like, sparse matrix}} of shape (n_images, n_tags)
     0/1 ground truth.
 y_score : array-like of shape (n_images, n_tags)
     Scores, higher is more likely.
-k : int, default=5
-    Tags per image.
+k : int or "auto", default="auto"
+    Tags per image; "auto" is 5, or half the tags (at least 1) with fewer than 10
+    (at ``k = n_tags`` every model would score the same).
 
 Returns
 -------
@@ -614,15 +656,72 @@ def retrieval_precision_mean(y_true, y_proba, k=5, query_sizes=(1,), **kwargs):
     return scores.mean_precision
 
 
-# Tag prediction ranks by P(y=1 | x); estimators without predict_tag_proba (plain
-# classifiers, and a Pipeline, which does not forward it) fall back to predict_proba.
-_TAG_METHODS = ("predict_tag_proba", "predict_proba")
+class _TagPredictionScorer:
+    """Scorer of tag suggestion: ``score_func(y, P(tag | x))``.
 
-tag_prediction_f1_scorer = make_scorer(tag_prediction_f1, response_method=_TAG_METHODS)
-"""Scorer: :func:`tag_prediction_f1` at k=5 of ``predict_tag_proba`` (else
-``predict_proba``); ``SCORERS["tag_prediction_f1"]``."""
+    P(tag | x) is :func:`skrobust.predict_tag_proba` of the estimator, which looks
+    through Pipelines (``make_scorer`` cannot: a Pipeline has no
+    ``predict_tag_proba`` method, so it would fall back to ``predict_proba``, the
+    probability of the true label). An estimator with no tag-noise model anywhere
+    (a plain classifier trained on the tags) is scored by its ``predict_proba``,
+    which for such a model is the probability of the tags.
+    """
+
+    def __init__(self, score_func, **kwargs):
+        self._score_func = score_func
+        self._kwargs = kwargs
+
+    def __call__(self, estimator, X, y_true):
+        tag_proba = _tag_proba_method(estimator)
+        y_score = tag_proba(X) if tag_proba is not None else estimator.predict_proba(X)
+        return self._score_func(y_true, y_score, **self._kwargs)
+
+    def __repr__(self):
+        extra = "".join(f", {k}={v!r}" for k, v in self._kwargs.items())
+        return f"tag_prediction_scorer({self._score_func.__name__}{extra})"
+
+
+def make_tag_prediction_scorer(score_func, **kwargs):
+    """A scorer that ranks tags by P(tag supplied | x), through Pipelines too.
+
+    Parameters
+    ----------
+    score_func : callable
+        ``score_func(y_true, y_score, **kwargs)``, e.g. :func:`tag_prediction_f1`.
+    **kwargs
+        Passed to ``score_func``, e.g. ``k=3``.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y_true)`` for ``GridSearchCV(scoring=...)``: scores
+        :func:`skrobust.predict_tag_proba` of the estimator, or its
+        ``predict_proba`` when it has no tag-noise model at all (a plain classifier
+        trained on the tags).
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skrobust import RobustLogisticRegression
+    >>> from skrobust.datasets import make_tagged_classification
+    >>> from skrobust.metrics import make_tag_prediction_scorer, tag_prediction_f1
+    >>> X, Y, Z = make_tagged_classification(
+    ...     n_samples=2000, n_features=5, n_tags=4, pi=0.4, random_state=0)
+    >>> model = make_pipeline(StandardScaler(), RobustLogisticRegression(random_state=0))
+    >>> scorer = make_tag_prediction_scorer(tag_prediction_f1, k=2)
+    >>> 0 < scorer(model.fit(X, Y), X, Y) < 1
+    True
+    """
+    return _TagPredictionScorer(score_func, **kwargs)
+
+
+tag_prediction_f1_scorer = make_tag_prediction_scorer(tag_prediction_f1)
+"""Scorer: :func:`tag_prediction_f1` (``k="auto"``) of
+:func:`skrobust.predict_tag_proba` (through Pipelines; ``predict_proba`` for a model
+without a tag-noise model); ``SCORERS["tag_prediction_f1"]``."""
 annotation_f1_scorer = make_scorer(annotation_f1, response_method="predict_proba")
-"""Scorer: :func:`annotation_f1` at k=5 of ``predict_proba``;
+"""Scorer: :func:`annotation_f1` (``k="auto"``) of ``predict_proba``;
 ``SCORERS["annotation_f1"]``."""
 # Single-tag queries: cheap, and stable on the small folds of a cross-validation.
 retrieval_precision_scorer = make_scorer(retrieval_precision_mean, response_method="predict_proba")
@@ -631,8 +730,8 @@ retrieval_precision_scorer = make_scorer(retrieval_precision_mean, response_meth
 
 SCORERS = {
     "tag_prediction_f1": tag_prediction_f1_scorer,
-    "tag_prediction_precision": make_scorer(tag_prediction_precision, response_method=_TAG_METHODS),
-    "tag_prediction_recall": make_scorer(tag_prediction_recall, response_method=_TAG_METHODS),
+    "tag_prediction_precision": make_tag_prediction_scorer(tag_prediction_precision),
+    "tag_prediction_recall": make_tag_prediction_scorer(tag_prediction_recall),
     "annotation_f1": annotation_f1_scorer,
     "annotation_precision": make_scorer(annotation_precision, response_method="predict_proba"),
     "annotation_recall": make_scorer(annotation_recall, response_method="predict_proba"),
@@ -645,10 +744,13 @@ SCORERS = {
     ),
 }
 """Scorers by name, for ``GridSearchCV(scoring=SCORERS, refit="annotation_f1")`` or
-any subset: ``tag_prediction_{f1,precision,recall}`` (by ``predict_tag_proba`` when the
-estimator has it, else ``predict_proba``), ``annotation_{f1,precision,recall}`` and
+any subset: ``tag_prediction_{f1,precision,recall}`` (by
+:func:`skrobust.predict_tag_proba`, which looks through Pipelines; ``predict_proba``
+for a model without a tag-noise model), ``annotation_{f1,precision,recall}`` and
 ``retrieval_precision`` (1-tag queries), ``retrieval_precision_123`` (mean over 1-, 2-
-and 3-tag queries), the last four by ``predict_proba``. All at k=5, against the fold's
-``y``: for a model trained on user tags, those noisy tags. For other k, build one with
-:func:`~sklearn.metrics.make_scorer`, e.g.
-``make_scorer(annotation_f1, response_method="predict_proba", k=3)``."""
+and 3-tag queries), the last four by ``predict_proba``. Tag prediction and annotation
+at ``k="auto"`` (5, or half the tags with fewer than 10), retrieval at k=5 images;
+all against the fold's ``y``: for a model trained on user tags, those noisy tags.
+For another k, build one, e.g.
+``make_scorer(annotation_f1, response_method="predict_proba", k=3)`` or
+``make_tag_prediction_scorer(tag_prediction_f1, k=3)``."""

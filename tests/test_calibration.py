@@ -445,11 +445,29 @@ def test_tags_with_labels_all_0_or_all_1_get_a_finite_beta_and_a_warning(
     Z = Z.copy()
     Z[:, 0], Z[:, 2] = 0, 1
     calibrated = InterceptCalibrator(model, method=method, prior_strength=prior_strength)
-    with pytest.warns(UserWarning, match=r"Tags \[0, 2\] .*all 0 or all 1"):
+    with pytest.warns(UserWarning, match=r"Tags \['tag0', 'tag2'\] .*all 0 or all 1"):
         calibrated.fit(X, Z)
     beta = calibrated.beta_
     assert np.all(np.isfinite(beta)) and beta[0] < 0 < beta[2]
     assert np.all(np.isfinite(calibrated.predict_proba(X)))
+
+
+def test_tag_names_come_from_the_model_even_inside_a_pipeline(small):
+    pd = pytest.importorskip("pandas")
+    model, X, Z = small
+    names = [f"concept{t}" for t in range(Z.shape[1])]
+    named = make_pipeline(StandardScaler(), RobustLogisticRegression(max_iter=3, random_state=0))
+    quiet_fit(named, X, pd.DataFrame(Z, columns=names))
+    Z = Z.copy()
+    Z[:, 1] = 0
+    calibrated = InterceptCalibrator(named)
+    with pytest.warns(UserWarning, match=r"Tags \['concept1'\] have calibration labels"):
+        calibrated.fit(X, Z)
+    assert calibrated.tag_names_.tolist() == names
+    # A model fitted on an unnamed matrix: tag0, tag1, ...
+    with pytest.warns(UserWarning, match=r"Tags \['tag1'\]"):
+        unnamed = InterceptCalibrator(model).fit(X, Z)
+    assert unnamed.tag_names_.tolist() == [f"tag{t}" for t in range(Z.shape[1])]
 
 
 def test_binary_labels_of_one_class_get_a_finite_beta(small):

@@ -139,3 +139,19 @@ def test_tiny_slice_of_the_embedded_subset():
     for model in ("lr", "rlr", "lr_clean"):
         assert 0 < s[model]["annotation_f1"][0] < 1
         assert 0.5 < s[model]["mean_auc"][0] < 1
+
+
+def test_tag_names_from_a_dataframe_and_tag_prediction_through_a_pipeline(synthetic):
+    pd = pytest.importorskip("pandas")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, Y, Z = synthetic
+    names = ["dog", "sky", "sea", "tree", "car"]
+    result = run_comparison(X, pd.DataFrame(Y, columns=names), Z, n_splits=1, n_clean=30,
+                            clean_sizes=(10,), k=2, model_params=FAST, random_state=0)
+    assert result.tag_names == names
+    pipe = make_pipeline(StandardScaler(), RobustLogisticRegression(max_iter=5, tol=None))
+    pipe.fit(X, Y)
+    scores = score_model(pipe, X, Z, Y, k=2)  # once NaN: a Pipeline hides predict_tag_proba
+    assert 0 < scores.tag_prediction["f1"] <= 1

@@ -18,6 +18,7 @@ from PIL import Image  # noqa: E402
 
 from skrobust.features import (  # noqa: E402
     CNNFeaturizer,
+    UnreadableImageError,
     imagenet_class_names,
     preprocess_image,
 )
@@ -143,11 +144,11 @@ def test_bad_images_give_clear_errors(tmp_path):
     with pytest.raises(ValueError, match=r"image 1: .*\(H, W, 3\)"):
         f.transform([good, np.zeros((240, 240, 4), dtype=np.uint8)])
     missing = tmp_path / "nope.jpg"
-    with pytest.raises(FileNotFoundError, match="nope.jpg"):
+    with pytest.raises(FileNotFoundError, match="nope.jpg"), pytest.warns(UserWarning):
         f.transform([missing])
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not a jpeg")
-    with pytest.raises(ValueError, match="broken.jpg"):
+    with pytest.raises(ValueError, match="broken.jpg"), pytest.warns(UserWarning):
         f.transform([broken])
     with pytest.raises(TypeError, match="wrap it in a list"):
         f.transform(str(missing))
@@ -157,6 +158,39 @@ def test_bad_images_give_clear_errors(tmp_path):
         f.transform([42])
     with pytest.raises(ValueError, match="top"):
         f.predict_imagenet([good], top=0)
+
+
+def test_unreadable_photos_are_skipped_with_a_warning_and_listed(small_images, tmp_path):
+    """One broken or missing file among many once aborted the whole run."""
+    good = tmp_path / "good.png"
+    Image.fromarray(small_images[1]).save(good)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg")
+    missing = tmp_path / "gone.jpg"
+    photos = [good, broken, good, missing, good]
+    f = CNNFeaturizer(batch_size=2)
+    with pytest.warns(UserWarning, match="broken.jpg") as record:
+        X = f.fit_transform(photos)
+    assert any("gone.jpg" in str(w.message) for w in record)
+    assert X.shape == (5, 1280)
+    assert np.isnan(X[[1, 3]]).all() and np.isfinite(X[[0, 2, 4]]).all()
+    np.testing.assert_allclose(X[0], f.transform([good])[0], rtol=1e-5, atol=1e-6)
+    assert f.transform([good]).shape == (1, 1280) and f.skipped_ == []  # latest call
+    with pytest.warns(UserWarning, match="broken.jpg"):
+        f.transform(photos[:2])
+    assert [(i, p) for i, p, _ in f.skipped_] == [(1, str(broken))]
+    assert "cannot read image file" in f.skipped_[0][2]
+    with pytest.warns(UserWarning):
+        top = f.predict_imagenet(photos[:2], top=2)
+    assert len(top[0]) == 2 and top[1] == []
+    # on_error="raise" stops at the first; wrong kinds of input always raise.
+    with pytest.raises(UnreadableImageError, match="broken.jpg"):
+        CNNFeaturizer(on_error="raise").transform(photos)
+    with pytest.raises(TypeError, match="expected a file path"):
+        f.transform([good, 42])
+    with pytest.raises(FileNotFoundError, match="None of the 2 images could be read"):
+        with pytest.warns(UserWarning):
+            f.transform([missing, missing])
 
 
 def test_bad_parameters():

@@ -20,7 +20,7 @@ from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skrobust import RobustLogisticRegression
+from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
 from skrobust.datasets import make_tagged_classification
 
 
@@ -308,7 +308,7 @@ def test_non_finite_features_anywhere_are_reported(tagged, sparse, bad):
 def test_binary_any_labels_and_output_shapes():
     X, y = make_classification(n_samples=300, n_features=4, random_state=0)
     labels = np.array(["no", "yes"])[y]
-    model = quiet_fit(RobustLogisticRegression(max_iter=5), X, labels)
+    model = quiet_fit(RobustLogisticRegression(max_iter=5, pos_label="yes"), X, labels)
     assert model.coef_.shape == (1, 4) and model.pi_.shape == (1,)
     assert model.predict_proba(X).shape == (300, 2)
     np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
@@ -501,3 +501,184 @@ def test_warm_start_continues(tagged):
     cold = quiet_fit(RobustLogisticRegression(max_iter=2, random_state=0), X, Y)
     quiet_fit(cold, X, Y)
     assert cold.n_iter_ == 2
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("seed", [None, "instance"])
+def test_failed_first_call_leaves_the_callers_rng_alone(method, seed):
+    # Issue 14: the model's RNG is the caller's RandomState (or numpy's global one),
+    # and a first call that fails after shuffling used to advance it.
+    X, Y = np.random.RandomState(0).randn(40, 3), np.zeros((40, 2), dtype=int)
+    Y[::3, 0] = Y[::4, 1] = 1
+    X_bad = X.copy()
+    X_bad[0, 0] = 1e300  # passes validation, overflows in the first passes
+    rng = np.random.RandomState(7) if seed == "instance" else np.random.mtrand._rand
+    before = rng.get_state()[1].copy(), rng.get_state()[2]
+    model = RobustLogisticRegression(random_state=rng if seed else None, eta0=10.0,
+                                     max_iter=3, tol=None)
+    with pytest.raises(ValueError, match="diverged"):
+        getattr(model, method)(X_bad, Y)
+    after = rng.get_state()
+    assert np.array_equal(after[1], before[0]) and after[2] == before[1]
+    assert not hasattr(model, "coef_")
+
+
+def test_huge_sample_weights_are_named():
+    # Issue 14: weights of 1e300 (inf in float32) ended in "Training diverged...
+    # scale the features"; now the message is about the weights.
+    X, Y, _ = make_tagged_classification(n_samples=60, n_features=3, n_tags=2,
+                                         random_state=0)
+    X = X.astype(np.float32)
+    with pytest.raises(ValueError, match="sample_weight holds values too large"):
+        RobustLogisticRegression().fit(X, Y, sample_weight=np.full(60, 1e300))
+    # Large but representable weights that blow up the step say so as well.
+    with pytest.raises(ValueError, match="smaller sample weights"):
+        RobustLogisticRegression(max_iter=3, tol=None).fit(
+            X, Y, sample_weight=np.full(60, 1e30))
+
+
+def test_all_zero_sample_weights_are_refused():
+    X, Y, _ = make_tagged_classification(n_samples=50, n_features=3, n_tags=2,
+                                         random_state=0)
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        RobustLogisticRegression().fit(X, Y, sample_weight=np.zeros(50))
+
+
+# ------------------------------------------------------- which label is the tag
+
+
+@pytest.fixture(scope="module")
+def cat_or_none():
+    """One tag, "cat", supplied for 30% of the cats: y in {"cat", "none"}, where
+    "none" sorts last and so was taken as the tag."""
+    X, Y, Z = make_tagged_classification(n_samples=3000, n_tags=1, pi=0.3, random_state=0)
+    return X, np.where(Y[:, 0] == 1, "cat", "none"), Z[:, 0]
+
+
+def test_pos_label_chooses_the_tag_in_fit_and_partial_fit(cat_or_none):
+    X, y, z = cat_or_none
+    fitted = RobustLogisticRegression(pos_label="cat", random_state=0).fit(X, y)
+    streamed = RobustLogisticRegression(pos_label="cat", random_state=0)
+    for _ in range(5):
+        streamed.partial_fit(X, y, classes=["cat", "none"])
+    for model in (fitted, streamed):
+        assert model.classes_.tolist() == ["none", "cat"]
+        assert model.tag_names_.tolist() == ["cat"]
+        assert 0.15 < float(model.pi_[0]) < 0.5  # true 0.3 (pi of "none" ran to 1)
+        # True share of cats 0.296 (0.088 when "none" was the tag); five passes
+        # of partial_fit get nearer to it than that, fit gets close.
+        p_cat = model.predict_proba(X)[:, 1]
+        assert abs(p_cat.mean() - z.mean()) < (0.06 if model is fitted else 0.15)
+        assert set(model.predict(X)) <= {"cat", "none"}
+        assert np.array_equal(model.predict(X) == "cat", model.decision_function(X) > 0)
+
+
+def test_string_labels_without_pos_label_warn_and_keep_sklearns_order(cat_or_none):
+    X, y, _ = cat_or_none
+    with pytest.warns(UserWarning, match=r"'none' \(the last in sorted order\) is taken"):
+        model = quiet_fit(RobustLogisticRegression(max_iter=3), X, y)
+    assert model.classes_.tolist() == ["cat", "none"]
+    # classes= in another order is not re-sorted silently either: it warns the same.
+    with pytest.warns(UserWarning, match="pos_label"):
+        RobustLogisticRegression().partial_fit(X, y, classes=["none", "cat"])
+    with warnings.catch_warnings():  # numbers: sklearn's convention, no warning
+        warnings.simplefilter("error", UserWarning)
+        model = RobustLogisticRegression().partial_fit(X, (y == "cat").astype(int))
+    assert model.classes_.tolist() == [0, 1]
+
+
+def test_pos_label_errors_and_the_cv_model(cat_or_none):
+    X, y, _ = cat_or_none
+    with pytest.raises(ValueError, match="pos_label='dog' is not one of the labels"):
+        RobustLogisticRegression(pos_label="dog").fit(X, y)
+    with pytest.raises(ValueError, match="only used with a 1-D binary y"):
+        RobustLogisticRegression(pos_label="cat").fit(X, np.zeros((len(X), 2)))
+    model = quiet_fit(
+        RobustLogisticRegressionCV(alphas=[1e-4, 1e-2], cv=2, pos_label="cat", random_state=0),
+        X, y,
+    )
+    assert model.classes_.tolist() == ["none", "cat"]
+    assert 0.15 < float(model.pi_[0]) < 0.5
+    assert "pos_label" in RobustLogisticRegressionCV().get_params()
+
+
+# ------------------------------------------------------------------ tag names
+
+
+def test_tag_names_from_a_dataframe_and_defaults(tagged):
+    pd = pytest.importorskip("pandas")
+    X, Y, _ = tagged
+    names = ["dog", "sky", "sea", "tree"]
+    model = quiet_fit(RobustLogisticRegression(max_iter=2), X, pd.DataFrame(Y, columns=names))
+    assert model.tag_names_.tolist() == names
+    assert model.tag_names_.dtype == object
+    assert pickle.loads(pickle.dumps(model)).tag_names_.tolist() == names
+    assert clone(model).get_params() == model.get_params()
+    model.partial_fit(X, Y)  # a later chunk without names is fine
+    with pytest.raises(ValueError, match="differ from the tags of the first call"):
+        model.partial_fit(X, pd.DataFrame(Y, columns=names[::-1]))
+    plain = quiet_fit(RobustLogisticRegression(max_iter=2), X, sp.csr_matrix(Y))
+    assert plain.tag_names_.tolist() == ["tag0", "tag1", "tag2", "tag3"]
+    assert not hasattr(RobustLogisticRegression(), "tag_names_")
+    cv = quiet_fit(RobustLogisticRegressionCV(alphas=[1e-3], cv=2, max_iter=3), X,
+                   pd.DataFrame(Y, columns=names))
+    assert cv.tag_names_.tolist() == names
+
+
+def test_tag_names_from_a_sparse_dataframe(tagged):
+    pd = pytest.importorskip("pandas")
+    X, Y, _ = tagged
+    frame = pd.DataFrame.sparse.from_spmatrix(sp.csr_matrix(Y), columns=list("abcd"))
+    model = quiet_fit(RobustLogisticRegression(max_iter=2, random_state=0), X, frame)
+    dense = quiet_fit(RobustLogisticRegression(max_iter=2, random_state=0), X, Y)
+    assert model.tag_names_.tolist() == list("abcd")
+    np.testing.assert_allclose(model.coef_, dense.coef_)
+
+
+# ---------------------------------------------------------------- what it prints
+
+
+def test_verbose_levels(tagged, capsys):
+    X, Y, _ = tagged
+    quiet_fit(RobustLogisticRegression(max_iter=3, tol=None, verbose=1), X, Y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("-- Pass 1: loss")
+    assert "epoch" not in lines[0] and "stopped at max_iter" in lines[-1]
+    quiet_fit(RobustLogisticRegression(max_iter=3, tol=None, verbose=2), X, Y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4
+    for i, line in enumerate(lines[:3], start=1):
+        assert f"(epoch {i}/3, " in line and " s, total " in line
+    RobustLogisticRegression(verbose=2).partial_fit(X, Y)
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("-- Pass 1: loss") and "epoch" not in line and " s)" in line
+
+
+def test_early_stopping_watches_the_held_out_loss_not_pis_drift():
+    """Under strong L2 pi drifts ~0.002 an epoch for 100+ epochs: the default fit
+    warns at max_iter, and says how far pi still moved. With early stopping the
+    held-out loss decides, so the fit stops (it ran to max_iter too, since drift
+    alone counted as progress)."""
+    X, Y, _ = make_tagged_classification(n_samples=4000, n_tags=5, pi=0.3, random_state=0)
+    params = dict(alpha=1e-2, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"pi/gamma still moved by up to 0\.\d+ "
+                      r"over the last 5\..*early_stopping=True"):
+        RobustLogisticRegression(**params).fit(X, Y)
+    with pytest.warns(ConvergenceWarning, match=r"in max_iter=2 epochs; increase"):
+        RobustLogisticRegression(noise="none", max_iter=2).fit(X, Y)  # no pi to blame
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = RobustLogisticRegression(early_stopping=True, **params).fit(X, Y)
+    assert model.n_iter_ < 80
+    assert np.all(np.abs(model.pi_ - 0.3) < 0.2)
+
+
+def test_classes_with_a_tag_matrix_is_refused_on_later_calls_too():
+    # Issue 14: partial_fit(X, Y, classes=...) on a later call used to be ignored.
+    X, Y, _ = make_tagged_classification(n_samples=60, n_features=3, n_tags=2,
+                                         random_state=0)
+    model = RobustLogisticRegression().partial_fit(X, Y)
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError, match="only used with a 1-D"):
+        model.partial_fit(X, Y, classes=[0, 1])
+    np.testing.assert_array_equal(model.coef_, coef)

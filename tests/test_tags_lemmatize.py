@@ -1,5 +1,6 @@
 """Tests for WordNet lemmatization (skrobust.tags._lemmatize) and its use in TagVectorizer."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -65,6 +66,20 @@ def test_vectorizer_merges_plurals_by_default():
     assert vec.document_counts_.tolist() == [1, 1, 1, 1, 2, 1]
 
 
+@needs_wordnet
+def test_loading_wordnet_says_so_once(capsys, caplog):
+    from skrobust.tags import _lemmatize
+
+    _lemmatize._wordnet_lemmatizer.cache_clear()  # as in a fresh process
+    wordnet_lemmatize.cache_clear()
+    with caplog.at_level(logging.INFO, logger="skrobust.tags"):
+        wordnet_lemmatize("cars")
+        wordnet_lemmatize("dogs")
+    notice = "Loading NLTK's WordNet for tag lemmatization"
+    shown = capsys.readouterr().err + caplog.text  # stderr, or the log under pytest
+    assert shown.count(notice) == 1
+
+
 def _run(code):
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
                           capture_output=True, text=True, timeout=120)
@@ -87,6 +102,17 @@ def test_missing_wordnet_data_gives_install_help(tmp_path):
     assert "python -m nltk.downloader wordnet" in result.stdout
     assert "scripts/provision_wordnet.sh" in result.stdout
     assert "lemmatize=None" in result.stdout
+
+
+@needs_wordnet
+def test_loading_wordnet_prints_one_line_without_logging_configured():
+    result = _run("""
+        from skrobust.tags import wordnet_lemmatize
+        print(wordnet_lemmatize("cars"), wordnet_lemmatize("dogs"))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["car", "dog"]
+    assert result.stderr.count("Loading NLTK's WordNet") == 1
 
 
 def test_missing_nltk_gives_install_help():

@@ -80,7 +80,7 @@ def test_truncation_happens_before_counting():
 
 @pytest.mark.parametrize(
     "tag", ["nikon", "Canon", "2008", "d80", "explore", "flickr", "Nikon D80", "50mm",
-            "canoneos400d", "abigfave", "geotagged", "10faves"]
+            "canoneos400d", "abigfave", "geotagged", "10faves", "120", "35", "7"]
 )
 def test_builtin_exclusion_drops_non_image_tags(tag):
     vec = plain().fit([[tag, "dog"]])
@@ -139,6 +139,37 @@ def test_min_images_and_max_tags():
     assert names(plain(max_tags=3).fit(X)) == ["a", "b", "c"]
     assert vec.tag_counts_ == {"a": 3, "b": 2, "c": 1, "d": 1, "e": 1}
     assert vec.n_images_seen_ == 4
+
+
+def test_min_images_above_every_count_raises_in_fit_not_partial_fit():
+    X = [["a", "b"], ["a"], ["c"]]
+    for method in ("fit", "fit_transform"):
+        with pytest.raises(ValueError, match=r"no tags remain: min_images=4, but the most "
+                           r"used tag is on 2 of the 3 images"):
+            getattr(plain(min_images=4), method)(X)
+    # A stream's first chunks may not reach min_images yet; later ones can.
+    stream = plain(min_images=4).partial_fit(X)
+    assert names(stream) == []
+    assert names(stream.partial_fit(X)) == ["a"]
+    assert plain(min_images=4).fit([None, []]).vocabulary_ == {}  # no tags at all
+
+
+def test_pandas_output_is_sparse_and_names_the_model_tags():
+    pd = pytest.importorskip("pandas")
+    from skrobust import RobustLogisticRegression
+
+    X = [["dog", "sky"], ["Dog"], None, ["sea", "sky"]]
+    vec = plain().set_output(transform="pandas")
+    for Y in (vec.fit_transform(X), vec.transform(X)):
+        assert isinstance(Y, pd.DataFrame)
+        assert Y.columns.tolist() == ["dog", "sea", "sky"]
+        assert all(isinstance(dtype, pd.SparseDtype) for dtype in Y.dtypes)
+        np.testing.assert_array_equal(Y.sparse.to_dense().to_numpy(),
+                                      plain().fit_transform(X).toarray())
+    features = np.random.RandomState(0).randn(4, 2)
+    model = RobustLogisticRegression(max_iter=2, tol=None).fit(features, vec.transform(X))
+    assert model.tag_names_.tolist() == ["dog", "sea", "sky"]
+    assert sp.issparse(plain().fit_transform(X))  # the default stays CSR
 
 
 def test_tag_repeated_in_one_image_counts_once():

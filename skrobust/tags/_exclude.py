@@ -71,6 +71,7 @@ NON_IMAGE_TAGS = frozenset(
 
 # Patterns for open-ended families, each fully matching a tag with spaces removed.
 _PATTERNS = [
+    r"\d+",  # bare numbers: years, counts, film formats (120, 35); never what is shown
     r"(19|20)\d\d",  # years 1900-2099
     r"(nikon)?d\d{1,4}[xsh]?",  # Nikon bodies: d80, d200, d40x, d70s, nikond80
     r"(canon)?(eos)?(\d{2,4}d|[1567]d(s|x)?(mk|mark)?(ii|iii|iv|2|3|4)?)",  # 400d, 5dmkii
@@ -97,8 +98,9 @@ def is_non_image_tag(tag):
     Returns
     -------
     bool
-        True for years, camera makers and models, lens specifications, Flickr's
-        platform and award words, editing software and months.
+        True for bare numbers (years, film formats such as "120"), camera makers
+        and models, lens specifications, Flickr's platform and award words, editing
+        software and months.
 
     Examples
     --------

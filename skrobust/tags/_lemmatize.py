@@ -1,11 +1,19 @@
 """WordNet noun lemmatization of tags through NLTK, with a clear error when missing.
 
 NLTK and its WordNet data are optional (the ``nlp`` extra): they are imported and
-loaded on first use, and each distinct tag is lemmatized once per process.
+loaded on first use, and each distinct tag is lemmatized once per process. Loading
+takes 10-25 s on a small machine, so the first use says so in one line: through the
+``skrobust.tags`` logger (at INFO) when the program has configured logging, else on
+stderr.
 """
 
 import functools
+import logging
+import sys
+import time
 import warnings
+
+_logger = logging.getLogger("skrobust.tags")
 
 _INSTALL_HELP = (
     "Install it with one of:\n"
@@ -55,6 +63,9 @@ def _wordnet_lemmatizer():
             "lemmatize='wordnet' needs NLTK: pip install 'skrobust[nlp]' "
             "(or pip install nltk), then the WordNet data. " + _INSTALL_HELP
         ) from exc
+    _notice("Loading NLTK's WordNet for tag lemmatization (once per process; "
+            "10-25 s)...")
+    started = time.perf_counter()
     try:
         with warnings.catch_warnings():
             # Without the optional multilingual "omw" data NLTK warns on load; the
@@ -65,7 +76,17 @@ def _wordnet_lemmatizer():
         raise WordNetNotFoundError(
             "NLTK's WordNet data was not found on nltk.data.path. " + _INSTALL_HELP
         ) from exc
+    _logger.debug("WordNet loaded in %.1f s", time.perf_counter() - started)
     return WordNetLemmatizer()
+
+
+def _notice(message):
+    """One line for the user: logged if the program configured logging, else printed
+    to stderr (a library's INFO record would otherwise go nowhere)."""
+    if _logger.hasHandlers():
+        _logger.info(message)
+    else:
+        print(message, file=sys.stderr, flush=True)
 
 
 @functools.lru_cache(maxsize=2**20)

@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted
 
 from ._exclude import is_non_image_tag
@@ -101,6 +102,11 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
         characters.
     dtype : dtype, default=np.float32
         Type of the output values (0 and 1). float32 matches the estimators' fast path.
+
+    ``set_output(transform="pandas")`` makes :meth:`transform` and
+    :meth:`fit_transform` return a pandas DataFrame of sparse columns named by the
+    tags, which :class:`~skrobust.RobustLogisticRegression` takes as ``Y`` and whose
+    column names become its ``tag_names_``.
 
     Attributes
     ----------
@@ -203,6 +209,7 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
         """
         self._reset()
         self._count(X)
+        self._check_not_all_pruned()
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -210,7 +217,8 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
         """Add a chunk of images to the tag counts and update the vocabulary.
 
         Calling it on the chunks of a stream gives the same vocabulary as :meth:`fit`
-        on the whole stream.
+        on the whole stream. Unlike :meth:`fit`, it accepts a vocabulary that is
+        still empty (no tag on ``min_images`` images yet): later chunks may fill it.
 
         Parameters
         ----------
@@ -242,14 +250,38 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        Y : scipy.sparse.csr_matrix of shape (n_images, n_tags)
-            1 where an image carries a tag.
+        Y : scipy.sparse.csr_matrix or pandas.DataFrame of shape (n_images, n_tags)
+            1 where an image carries a tag (a DataFrame of sparse columns named by
+            the tags after ``set_output(transform="pandas")``).
         """
         self._reset()
         tokens, indptr, ids, _ = self._tokenize(X)
         self._add_counts(tokens, ids, len(indptr) - 1)
+        self._check_not_all_pruned()
         indptr, _, columns = self._columns(tokens, indptr, ids)
-        return self._csr(np.ones(len(columns), dtype=self.dtype), columns, indptr)
+        return self._output(
+            self._csr(np.ones(len(columns), dtype=self.dtype), columns, indptr)
+        )
+
+    def _check_not_all_pruned(self):
+        """Like CountVectorizer, refuse a fit whose thresholds leave no tag at all."""
+        if self.vocabulary is not None or self.vocabulary_ or not self.tag_counts_:
+            return
+        raise ValueError(
+            f"After pruning, no tags remain: min_images={self.min_images}, but the most "
+            f"used tag is on {max(self.tag_counts_.values())} of the "
+            f"{self.n_images_seen_} images. Try a lower min_images."
+        )
+
+    def _output(self, Y):
+        """CSR, or with pandas output a DataFrame of sparse columns named by the tags
+        (sklearn's own wrapper refuses sparse data; a dense frame of a million images
+        by a thousand tags would not fit in memory)."""
+        if _get_output_config("transform", self)["dense"] != "pandas":
+            return Y
+        import pandas as pd
+
+        return pd.DataFrame.sparse.from_spmatrix(Y, columns=self.get_feature_names_out())
 
     def _reset(self):
         self.tag_counts_ = {}
@@ -313,12 +345,13 @@ class TagVectorizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        Y : scipy.sparse.csr_matrix of shape (n_images, n_tags)
-            1 where an image carries a tag, with ``dtype``.
+        Y : scipy.sparse.csr_matrix or pandas.DataFrame of shape (n_images, n_tags)
+            1 where an image carries a tag, with ``dtype`` (a DataFrame of sparse
+            columns named by the tags after ``set_output(transform="pandas")``).
         """
         indptr, columns, _ = self._encode(X)
         data = np.ones(len(columns), dtype=self.dtype)
-        return self._csr(data, columns, indptr)
+        return self._output(self._csr(data, columns, indptr))
 
     def transform_positions(self, X):
         """Position of each kept tag in its image's tag list.
