@@ -95,8 +95,6 @@ def test_a_damaged_or_pickled_model_is_refused_in_one_line(trained, tmp_path, ca
     data = bytearray(model.read_bytes())
     data[len(data) // 2] ^= 1  # one flipped bit
     damaged.write_bytes(bytes(data))
-    (tmp_path / "damaged.skrobust.tags.txt").write_text(
-        (model.parent / f"{model.name}.tags.txt").read_text())
     pickled = tmp_path / "pickled.skrobust"
     import pickle
     pickled.write_bytes(pickle.dumps(skrobust.load(model)))

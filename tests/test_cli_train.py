@@ -6,6 +6,7 @@ import pytest
 import skrobust
 from skrobust import InterceptCalibrator
 from skrobust.cli import main
+from skrobust.cli._models import load_model
 
 import _cli_data
 
@@ -29,10 +30,22 @@ def test_train_saves_a_tagger_with_its_tag_names(inputs, tmp_path):
     rlr = model[-1]
     n_tags = len(inputs["model_tags"])
     assert rlr.pi_.shape == (n_tags,) and np.all((0 < rlr.pi_) & (rlr.pi_ < 1))
-    from skrobust.cli._models import load_model
+    # The names travel inside the model (a DataFrame of tags in training): no sidecar.
+    assert list(rlr.tag_names_) == inputs["model_tags"]
+    assert not (tmp_path / "tagger.skrobust.tags.txt").exists()
     _, names = load_model(output)
     assert names == inputs["model_tags"]
     assert model.predict_proba(inputs["X"][:3]).shape == (3, n_tags)
+
+
+def test_without_pandas_the_tag_names_go_to_a_sidecar(inputs, tmp_path, monkeypatch):
+    monkeypatch.setattr("skrobust.cli._train._has_pandas", lambda: False)
+    output = tmp_path / "tagger.skrobust"
+    assert _train(inputs, output) == 0
+    assert list(skrobust.load(output)[-1].tag_names_[:2]) == ["tag0", "tag1"]
+    sidecar = tmp_path / "tagger.skrobust.tags.txt"
+    assert sidecar.read_text().splitlines() == inputs["model_tags"]
+    assert load_model(output)[1] == inputs["model_tags"]
 
 
 def test_clean_labels_calibrate_the_model(inputs, tmp_path):

@@ -9,12 +9,13 @@ skipped and listed, never the end of the run.
 import re
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from skrobust.cli import _types
-from skrobust.cli._errors import CommandError, one_line
+from skrobust.cli._errors import CommandError
 from skrobust.cli._inputs import read_lines
 from skrobust.cli._outputs import atomic_path, check_output_file, photo_list_path, write_text
 
@@ -137,26 +138,27 @@ class _Partial:
 
 
 def _featurize_batch(featurizer, paths):
-    """Features of the readable photos of one batch and a status line per photo."""
-    from PIL import Image
+    """Features of the readable photos of one batch and a status line per photo.
 
-    from skrobust.features import preprocess_image
+    The featurizer (``on_error="skip"``) records each photo it cannot read in
+    ``skipped_``; they are listed at the end, so its per-photo warnings are muted.
+    """
+    from skrobust.features import UnreadableImageError
 
-    unreadable = (ValueError, TypeError, OSError, Image.DecompressionBombError)
-    try:
-        return featurizer.transform(paths), ["ok"] * len(paths)
-    except unreadable:
-        pass  # find the photos at fault; the others are featurized below
-    statuses = []
-    for path in paths:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
         try:
-            preprocess_image(path)
-            statuses.append("ok")
-        except unreadable as exc:
-            statuses.append(f"skipped: {one_line(exc)}")
-    good = [p for p, s in zip(paths, statuses) if s == "ok"]
-    rows = featurizer.transform(good) if good else np.empty((0, 1280), np.float32)
-    return rows, statuses
+            rows = featurizer.transform(paths)
+        except (FileNotFoundError, UnreadableImageError):
+            # Not one photo of this batch could be read (skipped_ says why).
+            rows = np.empty((len(paths), 1280), np.float32)
+            if len(featurizer.skipped_) != len(paths):
+                raise
+    reasons = {index: reason for index, _, reason in featurizer.skipped_}
+    statuses = [f"skipped: {' '.join(reasons[i].split())}" if i in reasons else "ok"
+                for i in range(len(paths))]
+    keep = np.array([i not in reasons for i in range(len(paths))], dtype=bool)
+    return rows[keep], statuses
 
 
 def run(args):
@@ -168,7 +170,7 @@ def run(args):
         raise CommandError(f"--output {output}: the features file must end in .npy")
     photos = list_photos(args.photos)
     featurizer = CNNFeaturizer(device=args.device, batch_size=args.batch_size,
-                               progress=False)
+                               progress=False, on_error="skip")
     featurizer.fit()
     partial = _Partial(output, photos, fresh=args.overwrite)
     features, statuses = partial.done()

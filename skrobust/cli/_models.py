@@ -3,8 +3,8 @@
 A model is ``Pipeline(StandardScaler, RobustLogisticRegression)``, optionally wrapped
 in an ``InterceptCalibrator``; it is stored with the package's safe model format
 (``skrobust.save`` / ``skrobust.load``: nothing in the file can run code), never
-pickled. Tag names come from the model's ``tag_names_`` when it has them, else from
-the ``<model>.tags.txt`` sidecar that ``train`` writes.
+pickled. Tag names come from the ``<model>.tags.txt`` sidecar when ``train`` wrote
+one (the model's own ``tag_names_`` were not the tags'), else from ``tag_names_``.
 """
 
 import numpy as np
@@ -18,10 +18,14 @@ from skrobust.cli._outputs import tag_list_path, write_text
 
 
 def save_model(model, path, tag_names):
-    """Save ``model``; write the tag-name sidecar when the model does not carry them."""
+    """Save ``model``; write the tag-name sidecar when the model's names differ.
+
+    A model fitted on a plain 0/1 matrix names its tags ``tag0``, ``tag1``, ...;
+    the sidecar then keeps the TagVectorizer's names.
+    """
     skrobust.save(model, path)
     sidecar = tag_list_path(path)
-    if _own_tag_names(model) is None:
+    if _own_tag_names(model) != list(tag_names):
         write_text(sidecar, "".join(f"{name}\n" for name in tag_names))
     elif sidecar.exists():
         sidecar.unlink()  # a stale list from an earlier model must not be read back
@@ -31,13 +35,11 @@ def load_model(path):
     """The model saved at ``path`` and its tag names, checked to fit each other."""
     model = skrobust.load(path)  # verified; a damaged file is a ValueError naming it
     pipeline, rlr = model_parts(model, path)
-    names = _own_tag_names(model)
+    sidecar = tag_list_path(path)
+    names = read_lines(sidecar) if sidecar.exists() else _own_tag_names(model)
     if names is None:
-        sidecar = tag_list_path(path)
-        if not sidecar.exists():
-            raise CommandError(f"{path}: the model has no tag names and {sidecar} is "
-                               "missing (it is written by skrobust train)")
-        names = read_lines(sidecar)
+        raise CommandError(f"{path}: the model has no tag names and {sidecar} is "
+                           "missing (it is written by skrobust train)")
     names = [str(name) for name in names]
     n_tags = np.asarray(rlr.pi_).shape[0]
     if len(names) != n_tags:

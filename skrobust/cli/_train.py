@@ -83,6 +83,15 @@ def _lemmatizer(choice, stages):
     return "wordnet"
 
 
+def _has_pandas():
+    """pandas is optional: without it the model cannot learn the names from Y."""
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _tag_column(vectorizer):
     """Maps a tag as a person writes it to its model column, processed like the tags."""
     def column(tag):
@@ -106,13 +115,17 @@ def run(args):
     tags = read_tags(args.tags, X.shape[0])
     vectorizer = TagVectorizer(lemmatize=_lemmatizer(args.lemmatize, stages),
                                min_images=args.min_images, max_tags=args.max_tags)
+    if _has_pandas():  # a DataFrame of sparse columns: the model learns the tag names
+        vectorizer.set_output(transform="pandas")
+    # else a plain sparse matrix, and the tag names go to the model's sidecar file
     Y = vectorizer.fit_transform(tags)
+    vectorizer.set_output(transform="default")  # sparse rows again for the clean labels
     names = [str(name) for name in vectorizer.get_feature_names_out()]
     if len(names) < 2:
         raise CommandError(f"{args.tags}: {len(names)} tag(s) left after filtering "
                            f"(--min-images {args.min_images}); a tagger needs at least 2")
     stages(f"read {X.shape[0]} photos with {X.shape[1]} features; {len(names)} tags, "
-           f"{Y.sum(axis=1).mean():.2f} per photo")
+           f"{np.asarray(Y.sum(axis=1)).mean():.2f} per photo")
 
     clean = None
     if args.clean_labels is not None:  # read before training: a typo fails at once
