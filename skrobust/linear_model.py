@@ -488,11 +488,12 @@ class RobustLogisticRegression(ClassifierMixin, BaseEstimator):
                 f": pi/gamma still moved by up to {drift:.3f} over the last "
                 f"{self.n_iter_no_change}. On few or separable examples pi keeps "
                 "drifting towards 1 and more epochs make the model worse: "
-                "early_stopping=True stops at the best epoch on held-out tags. Otherwise"
+                "early_stopping=True stops at the best epoch on held-out tags. "
+                "Otherwise,"
             )
         warnings.warn(
             f"RobustLogisticRegression did not converge in max_iter={self.max_iter} "
-            f"epochs{why}; increase max_iter, or loosen tol.",
+            f"epochs{why}{';' if not why else ''} increase max_iter, or loosen tol.",
             ConvergenceWarning,
         )
 
