@@ -49,3 +49,16 @@ def write_inputs(folder):
             "clean": folder / "clean.txt", "photos": images, "names": names,
             "model_tags": model_tags, "concepts": concepts,
             "X": mir.data[:N_PHOTOS]}
+
+
+def train_model(folder):
+    """Write the inputs into ``folder`` and train a model on them with the CLI."""
+    from skrobust.cli import main
+
+    inputs = write_inputs(folder)
+    model = Path(folder) / "tagger.skrobust"
+    assert main(["train", "--features", str(inputs["features"]), "--tags",
+                 str(inputs["tags"]), "--clean-labels", str(inputs["clean"]),
+                 "--output", str(model), "--min-images", str(MIN_IMAGES),
+                 "--lemmatize", "none", "--quiet"]) == 0
+    return inputs, model

@@ -34,14 +34,7 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("report")
-    inputs = _cli_data.write_inputs(folder)
-    model = folder / "tagger.skrobust"
-    assert main(["train", "--features", str(inputs["features"]), "--tags",
-                 str(inputs["tags"]), "--clean-labels", str(inputs["clean"]),
-                 "--output", str(model), "--min-images", str(_cli_data.MIN_IMAGES),
-                 "--lemmatize", "none", "--quiet"]) == 0
-    return inputs, model
+    return _cli_data.train_model(tmp_path_factory.mktemp("report"))
 
 
 def _report(trained, output, *extra):

@@ -39,10 +39,7 @@ def add_parser(commands, common):
         "predict", parents=[common], description=DESCRIPTION,
         help="suggested tags and their probabilities per photo (CSV or JSON)",
         formatter_class=common.formatter_class)
-    parser.add_argument("--model", required=True, type=_types.existing_file,
-                        help="a model saved by skrobust train")
-    parser.add_argument("--features", required=True, type=_types.existing_file,
-                        metavar="FEATURES.npy", help="photo features, one row per photo")
+    _types.add_model_and_features(parser)
     parser.add_argument("--format", choices=("csv", "json"), default="csv",
                         help="output format (default csv)")
     parser.add_argument("--k", type=_types.positive_int, default=5,

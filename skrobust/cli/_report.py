@@ -46,10 +46,7 @@ def add_parser(commands, common):
         "report", parents=[common], description=DESCRIPTION,
         help="a static HTML page of retrieved photos, suggested tags and pi per tag",
         formatter_class=common.formatter_class)
-    parser.add_argument("--model", required=True, type=_types.existing_file,
-                        help="a model saved by skrobust train")
-    parser.add_argument("--features", required=True, type=_types.existing_file,
-                        metavar="FEATURES.npy", help="photo features, one row per photo")
+    _types.add_model_and_features(parser)
     parser.add_argument("--photos", required=True, type=_types.existing_dir, metavar="DIR",
                         help="folder holding the photos")
     parser.add_argument("--output", required=True, type=_types.output_file,

@@ -113,3 +113,11 @@ def output_file(text):
     else:
         _check_creatable(path, text)
     return path
+
+
+def add_model_and_features(parser):
+    """The ``--model`` and ``--features`` options of the commands that apply a model."""
+    parser.add_argument("--model", required=True, type=existing_file,
+                        help="a model saved by skrobust train")
+    parser.add_argument("--features", required=True, type=existing_file,
+                        metavar="FEATURES.npy", help="photo features, one row per photo")
