@@ -346,6 +346,11 @@ class Decoder:
         params = {
             key: self.decode(value, f"{where}.{key}") for key, value in node["params"].items()
         }
+        if name == "sklearn.pipeline.Pipeline" and params.get("memory") is not None:
+            # A Pipeline's memory is a joblib cache folder whose files are pickles:
+            # a file naming one would make a later fit unpickle whatever is there.
+            self.fail(where, "sets Pipeline(memory=...), a cache of pickles; "
+                      "skrobust loads pipelines only with memory=None")
         try:
             estimator = cls(**params)
         except TypeError as err:

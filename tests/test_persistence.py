@@ -368,3 +368,17 @@ def test_other_scikit_learn_version_warns(models, tmp_path):
     rewrite_manifest(path, lambda m: m["versions"].update({"scikit-learn": "0.1"}))
     with pytest.warns(sklearn.exceptions.InconsistentVersionWarning, match="0.1"):
         skrobust.load(path)
+
+
+def test_a_pipeline_with_a_joblib_cache_is_refused_at_load(tmp_path):
+    # Pipeline(memory=DIR) caches fitted transformers as pickles in DIR: a model
+    # file naming a folder would make the user's next fit unpickle what is there.
+    X, Y, _ = make_tagged_classification(n_samples=60, n_features=3, n_tags=2,
+                                         random_state=0)
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("rlr", RobustLogisticRegression(max_iter=2, tol=None))],
+                    memory=str(tmp_path / "cache")).fit(X, Y)
+    path = tmp_path / "cached.skrobust"
+    skrobust.save(pipe, path)
+    with pytest.raises(ValueError, match="memory=None"):
+        skrobust.load(path)
