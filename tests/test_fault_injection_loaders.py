@@ -33,7 +33,7 @@ from skrobust.datasets import (
 from skrobust.datasets import _embedded
 from skrobust.datasets._base import parse_int_matrix
 from skrobust.datasets._mulan import _read_arff
-from skrobust.datasets._text import iter_lines, read_lines, split_lines
+from skrobust.datasets._text import iter_lines, read_lines, split_lines, unique_names
 from skrobust.streaming import ChunkedDataset
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -160,6 +160,20 @@ def test_mirflickr_other_faults(mir):
 
 
 # --- the text helpers -----------------------------------------------------------
+
+def test_unique_names_of_vocabulary_files():
+    # One check serves MIRFLICKR's TagList.txt and NUS-WIDE's name lists.
+    assert unique_names(["sky", "sea", "", ""], "v.txt") == ["sky", "sea"]
+    with pytest.raises(ValueError, match=r"v.txt, line 3, column 1: 'sky' again "
+                                         r"\(first on line 1\)"):
+        unique_names(["sky", "sea", "sky"], "v.txt")
+    with pytest.raises(ValueError, match=r"line 2, column 1: expected one name "
+                                         r"\(no whitespace\), got ''"):
+        unique_names(["sky", "", "sea"], "v.txt")
+    with pytest.raises(ValueError, match=r"expected one tag \(no comma, no whitespace\)"):
+        unique_names(["sky,sea"], "TagList.txt", kind="tag", no_comma=True)
+    assert unique_names(["sky,sea"], "names.txt") == ["sky,sea"]
+
 
 def test_split_lines_only_at_newline():
     text = "a\u2028b\r\nc\x85d\x0ce\rf\n\ng\n"

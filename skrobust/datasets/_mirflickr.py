@@ -11,7 +11,13 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from skrobust.datasets._base import parse_int_matrix, resolve_data_dir
-from skrobust.datasets._text import located_error, read_lines, read_text, require_file
+from skrobust.datasets._text import (
+    located_error,
+    read_lines,
+    read_text,
+    require_file,
+    unique_names,
+)
 
 ENV_VAR = "SKROBUST_MIRFLICKR_DIR"
 
@@ -123,23 +129,7 @@ def _read_image_ids(path):
 
 
 def _read_tag_list(path):
-    tag_list = read_lines(path)
-    while tag_list and not tag_list[-1]:
-        tag_list.pop()  # blank lines at the end are not tags
-    first_seen = {}
-    for i, tag in enumerate(tag_list):
-        if not tag or "," in tag or any(c.isspace() for c in tag):
-            raise located_error(
-                path, f"expected one tag (no comma, no whitespace), got {tag!r}",
-                line=i + 1, column=1,
-            )
-        if tag in first_seen:
-            raise located_error(
-                path, f"tag {tag!r} again (first on line {first_seen[tag]}).",
-                line=i + 1, column=1,
-            )
-        first_seen[tag] = i + 1
-    return tag_list
+    return unique_names(read_lines(path), path, kind="tag", no_comma=True)
 
 
 def _check_line_count(path, n_found, n_expected):

@@ -27,6 +27,7 @@ from skrobust.datasets._text import (
     located_error,
     report_invalid,
     split_lines,
+    unique_names,
 )
 
 ENV_VAR = "SKROBUST_NUSWIDE_DIR"
@@ -122,24 +123,9 @@ class _Release:
 def _read_names(release, part, name):
     """One name per line (no whitespace inside), unique; blank lines only at the end."""
     source, data = release.read(part, name)
-    names = split_lines(decode(data, source))
-    while names and not names[-1].strip(" \t"):
-        names.pop()
-    first_seen = {}
-    for i, name in enumerate(names):
-        name = names[i] = name.strip(" \t")
-        if not name or any(c.isspace() for c in name):
-            raise located_error(
-                source, f"expected one name (no whitespace), got {name!r}",
-                line=i + 1, column=1,
-            )
-        if name in first_seen:
-            raise located_error(
-                source, f"{name!r} again (first on line {first_seen[name]}).",
-                line=i + 1, column=1,
-            )
-        first_seen[name] = i + 1
-    return names
+    # Spaces and tabs around a name are the release's padding, not part of it.
+    lines = [line.strip(" \t") for line in split_lines(decode(data, source))]
+    return unique_names(lines, source)
 
 
 def _read_concept_labels(release, concepts, subset, on_invalid):

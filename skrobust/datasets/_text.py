@@ -78,6 +78,32 @@ def _undecodable(source, line_bytes, err, line):
     )
 
 
+def unique_names(lines, source, *, kind="name", no_comma=False):
+    """``lines`` as one name each, unique, blank lines allowed only at the end.
+
+    The vocabulary files of MIRFLICKR (``TagList.txt``) and NUS-WIDE (concept and
+    tag lists) share this shape; an error names the file and line. ``kind`` is the
+    word the messages use ("tag"), ``no_comma`` also refuses commas.
+    """
+    names = list(lines)
+    while names and not names[-1]:
+        names.pop()
+    rules = "no comma, no whitespace" if no_comma else "no whitespace"
+    label = "" if kind == "name" else f"{kind} "
+    first_seen = {}
+    for i, name in enumerate(names):
+        if not name or (no_comma and "," in name) or any(c.isspace() for c in name):
+            raise located_error(source, f"expected one {kind} ({rules}), got {name!r}",
+                                line=i + 1, column=1)
+        if name in first_seen:
+            raise located_error(
+                source, f"{label}{name!r} again (first on line {first_seen[name]}).",
+                line=i + 1, column=1,
+            )
+        first_seen[name] = i + 1
+    return names
+
+
 def require_file(path):
     """``path`` as a Path, or FileNotFoundError naming it."""
     path = Path(path)
