@@ -10,6 +10,7 @@ scores.
 import numpy as np
 import scipy.sparse as sp
 from sklearn.externals.array_api_compat import is_torch_array
+from sklearn.metrics import roc_auc_score
 
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
 
@@ -114,3 +115,14 @@ def top_k_mask(scores, k, xp):
     # Keep only the first `needed` of the tied entries, counting from the left.
     tie_rank = xp.cumulative_sum(xp.astype(at, xp.int64), axis=1)
     return above | (at & (tie_rank <= needed))
+
+
+def mean_tag_auc(Z, scores):
+    """Mean ROC AUC over the tags with both classes in ``Z`` (NaN if none has): the
+    experiments' ranking score and the tuned-LR baseline's selection criterion."""
+    aucs = [
+        roc_auc_score(Z[:, t], scores[:, t])
+        for t in range(Z.shape[1])
+        if 0 < Z[:, t].sum() < Z.shape[0]
+    ]
+    return float(np.mean(aucs)) if aucs else float("nan")

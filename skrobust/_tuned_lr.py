@@ -13,8 +13,9 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold
+
+from skrobust._metrics_utils import mean_tag_auc
 
 C_GRID = np.logspace(-5, 0, 8)
 
@@ -55,11 +56,6 @@ def _fit_shared_C(X, T, C):
     return coef[0], intercept[0]
 
 
-def _mean_auc(T, scores):
-    both = [t for t in range(T.shape[1]) if 0 < T[:, t].sum() < T.shape[0]]
-    return float(np.mean([roc_auc_score(T[:, t], scores[:, t]) for t in both]))
-
-
 class TunedLogisticRegression(ClassifierMixin, BaseEstimator):
     """Balanced LR per tag with one C chosen by inner CV of the mean AUC on ``T``.
 
@@ -81,7 +77,7 @@ class TunedLogisticRegression(ClassifierMixin, BaseEstimator):
             coefs, intercepts = _fit_path(X[fit_rows], T[fit_rows], C_GRID)
             for g in range(len(C_GRID)):
                 held_scores = X[held_rows] @ coefs[g].T + intercepts[g]
-                scores[f, g] = _mean_auc(T[held_rows], held_scores)
+                scores[f, g] = mean_tag_auc(T[held_rows], held_scores)
         self.cv_scores_ = scores.mean(axis=0)
         self.C_ = float(C_GRID[int(np.argmax(self.cv_scores_))])
         self.coef_, self.intercept_ = _fit_shared_C(X, T, self.C_)

@@ -18,7 +18,6 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ShuffleSplit
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
@@ -31,6 +30,7 @@ from skrobust._experiment_results import (
     ModelScores,
     SplitResult,
 )
+from skrobust._metrics_utils import mean_tag_auc
 from skrobust._tag_names import default_tag_names, names_from_target
 from skrobust._tag_response import _tag_proba_method
 from skrobust._targets import dense_binary_matrix
@@ -172,16 +172,6 @@ def measured_pi(Y, Z):
         return np.where(positives > 0, (Y & Z).sum(axis=0) / positives, np.nan)
 
 
-def _mean_auc(Z, proba):
-    """Mean ROC AUC over the tags that have both classes (AUC is undefined otherwise)."""
-    aucs = [
-        roc_auc_score(Z[:, t], proba[:, t])
-        for t in range(Z.shape[1])
-        if 0 < Z[:, t].sum() < Z.shape[0]
-    ]
-    return float(np.mean(aucs)) if aucs else float("nan")
-
-
 def score_model(model, X, Z, Y=None, *, k=5, query_sizes=(1, 2, 3)):
     """The paper's three tasks and mean AUC for one fitted model on test data.
 
@@ -245,7 +235,7 @@ def score_model(model, X, Z, Y=None, *, k=5, query_sizes=(1, 2, 3)):
         },
         tag_prediction=tag,
         retrieval=dict(retrieval.precision),
-        mean_auc=_mean_auc(Z, proba),
+        mean_auc=mean_tag_auc(Z, proba),
     )
 
 
