@@ -183,3 +183,31 @@ def test_paired_difference_interval():
     assert d["n"] == 2 and d["mean"] == pytest.approx(1.5)
     # t(0.975, 1) = 12.706, sd of (1, 2) = 0.7071, / sqrt(2)
     assert d["ci95"] == pytest.approx(12.7062 * 0.70711 / np.sqrt(2), rel=1e-3)
+
+
+def test_rlr_option_registers_a_contender_with_those_parameters(synthetic):
+    args = run_quality.parse_args(["--rlr", 'strong={"alpha": 0.1, "max_iter": 5}',
+                                   "--contenders", "lr"])
+    assert args.contenders == ["lr", "strong"]
+    try:
+        X, Y, _ = synthetic
+        model = _contenders.CONTENDERS["strong"].fit(X, Y, seed=0)
+        assert model.alpha == 0.1 and model.max_iter == 5 and model.random_state == 0
+    finally:
+        del _contenders.CONTENDERS["strong"]
+
+
+@pytest.mark.parametrize("spec", ['x={"alpha": 0.1', 'rlr_default={"alpha": 0.1}',
+                                  'x={"no_such_parameter": 1}', 'x=[1]'])
+def test_rlr_option_rejects_bad_specs(spec):
+    with pytest.raises(SystemExit):
+        run_quality.parse_args(["--rlr", spec])
+    assert "x" not in _contenders.CONTENDERS
+
+
+def test_rlr_clean_pi_keeps_pi_at_the_clean_estimate(synthetic):
+    X, Y, Z = synthetic
+    model = _contenders.fit_rlr_clean_pi(X, Y, seed=0, Y_clean=Y[:200], Z_clean=Z[:200])
+    from skrobust import noise_prior_from_clean
+
+    np.testing.assert_allclose(model.pi_, noise_prior_from_clean(Y[:200], Z[:200]).pi, rtol=1e-6)

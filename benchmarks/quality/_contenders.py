@@ -389,6 +389,36 @@ def fit_rlr_clean_prior(X, Y, *, seed, Y_clean=None, Z_clean=None, **_):
     return RobustLogisticRegression(pi_prior=prior.pi_prior, random_state=seed).fit(X, Y)
 
 
+def fit_rlr_clean_pi(X, Y, *, seed, Y_clean=None, Z_clean=None, **_):
+    """RLR defaults with pi fixed (``learn_pi=False``) at each tag's posterior mean from
+    the clean images (skrobust.noise_prior_from_clean): pi is not learned at all."""
+    from skrobust import RobustLogisticRegression, noise_prior_from_clean
+
+    prior = noise_prior_from_clean(Y_clean, Z_clean)
+    return RobustLogisticRegression(pi_init=prior.pi, learn_pi=False,
+                                    random_state=seed).fit(X, Y)
+
+
+def rlr_contender(params):
+    """A contender for ``RobustLogisticRegression(**params)`` (run_quality's ``--rlr``):
+    a setting tried without editing this registry. ``params`` must be JSON-like."""
+    from skrobust import RobustLogisticRegression
+
+    RobustLogisticRegression(**params)  # a misspelt parameter fails here, not per split
+
+    def fit(X, Y, *, seed, **_):
+        return RobustLogisticRegression(**{"random_state": seed, **params}).fit(X, Y)
+
+    return Contender(fit, note=f"RobustLogisticRegression(**{params})")
+
+
+def fit_rlr_cv_per_tag(X, Y, *, seed, **_):
+    """RobustLogisticRegressionCV(alpha_per_tag=True): each tag's own strength."""
+    from skrobust import RobustLogisticRegressionCV
+
+    return RobustLogisticRegressionCV(alpha_per_tag=True, random_state=seed).fit(X, Y)
+
+
 @dataclass(frozen=True)
 class Contender:
     """A registry entry.
@@ -425,6 +455,9 @@ CONTENDERS = {
     "rlr_default": Contender(fit_rlr_default, note="RobustLogisticRegression() defaults"),
     "rlr_early": Contender(fit_rlr_early, note="RobustLogisticRegression(early_stopping=True)"),
     "rlr_cv": Contender(fit_rlr_cv, note="RobustLogisticRegressionCV() defaults"),
+    "rlr_clean_pi": Contender(fit_rlr_clean_pi, uses_clean=True,
+                              note="RLR, pi fixed at its clean-image posterior mean"),
+    "rlr_cv_tag": Contender(fit_rlr_cv_per_tag, note="RobustLogisticRegressionCV(alpha_per_tag=True)"),
     "rlr_clean_prior": Contender(fit_rlr_clean_prior, uses_clean=True,
                                  note="RLR defaults, pi prior from the clean images"),
 }

@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 import _data  # noqa: E402
 import _scores  # noqa: E402
-from _contenders import CONTENDERS, Skipped  # noqa: E402
+from _contenders import CONTENDERS, Skipped, rlr_contender  # noqa: E402
 
 RESULTS_DIR = HERE.parent / "results"
 REFERENCES = ("lr_balanced", "lr")
@@ -324,12 +324,28 @@ def parse_args(argv=None):
                         help="default: 20 mirflickr, 10 scene, 10 corel16k")
     parser.add_argument("--contenders", default=",".join(DEFAULT_CONTENDERS),
                         help="comma-separated names from: " + ",".join(CONTENDERS))
+    parser.add_argument("--rlr", action="append", default=[], metavar="NAME=JSON",
+                        help='an extra contender RobustLogisticRegression(**JSON), e.g. '
+                             '--rlr \'a1e-3={"alpha": 0.001}\' (repeatable)')
     parser.add_argument("--quick", action="store_true", help="3 splits (smoke run)")
     parser.add_argument("--n-jobs", type=int, default=1, help="splits in parallel (<= 2 here)")
     parser.add_argument("--output", default=None,
                         help="result file name in benchmarks/results (default quality_<dataset>.json)")
     args = parser.parse_args(argv)
     args.contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
+    for spec in args.rlr:
+        name, _, params = spec.partition("=")
+        try:
+            params = json.loads(params)
+        except json.JSONDecodeError as exc:
+            parser.error(f"--rlr {spec!r}: the part after '=' is not JSON ({exc})")
+        if not name or name in CONTENDERS or not isinstance(params, dict):
+            parser.error(f"--rlr {spec!r}: expected NEW_NAME={{\"param\": value, ...}}")
+        try:
+            CONTENDERS[name] = rlr_contender(params)
+        except (TypeError, ValueError) as exc:
+            parser.error(f"--rlr {spec!r}: {exc}")
+        args.contenders.append(name)
     unknown = [c for c in args.contenders if c not in CONTENDERS]
     if unknown:
         parser.error(f"unknown contenders {unknown}; known: {sorted(CONTENDERS)}")
