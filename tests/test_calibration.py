@@ -23,9 +23,10 @@ from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skrobust import InterceptCalibrator, RobustLogisticRegression, calibration
+from skrobust import InterceptCalibrator, RobustLogisticRegression
 from skrobust._array_api import to_numpy
-from skrobust.calibration import (
+from skrobust.calibration import _calibrator as calibration
+from skrobust.calibration._calibrator import (
     PRIOR_GRID,
     leave_one_out_log_likelihood,
     platt_leave_one_out_log_likelihood,

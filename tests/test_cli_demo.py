@@ -29,7 +29,7 @@ def _finite_numbers(value):
 def test_quick_demo_end_to_end(tmp_path, capsys, monkeypatch):
     # No photos: the retrieval grid must be skipped with a note, not fail.
     monkeypatch.setenv("SKROBUST_MIRFLICKR_DIR", str(tmp_path / "nowhere"))
-    monkeypatch.setattr("skrobust._demo_data._SHARED", tmp_path / "nothing")
+    monkeypatch.setattr("skrobust.experiments._demo_data._SHARED", tmp_path / "nothing")
     (tmp_path / "old.txt").write_text("an earlier run")  # replaced only with --overwrite
     assert main(["demo", "--quick", "--n-jobs", "1", "--output", str(tmp_path),
                  "--overwrite"]) == 0

@@ -1,4 +1,4 @@
-"""The model's mathematics (skrobust._em) against the paper's formulas."""
+"""The model's mathematics (skrobust.linear_model._em) against the paper's formulas."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from hypothesis.extra import numpy as hnp
 from scipy.special import expit
 
 import _em_reference as ref
-from skrobust import _em
+from skrobust.linear_model import _em
 
 xp = np  # _em works on any namespace; NumPy here, the others in test_array_api.py
 

@@ -1,12 +1,12 @@
-"""The weight update (skrobust._kernels) against heavy-ball momentum as usually
+"""The weight update (skrobust.linear_model._kernels) against heavy-ball momentum as usually
 written, with a velocity; the BLAS fast path against NumPy's operators."""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from skrobust import _kernels
-from skrobust._kernels import momentum_update
+from skrobust.linear_model import _kernels
+from skrobust.linear_model._kernels import momentum_update
 
 
 def velocity_form(coef, velocity, step, X, lr, momentum, alpha):

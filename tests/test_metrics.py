@@ -18,8 +18,9 @@ from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skrobust import RobustLogisticRegression, _metrics_retrieval
-from skrobust._metrics_utils import top_k_mask
+from skrobust import RobustLogisticRegression
+from skrobust.metrics import _queries
+from skrobust.metrics._utils import top_k_mask
 from skrobust.datasets import make_tagged_classification
 from skrobust.metrics import (
     SCORERS,
@@ -227,7 +228,7 @@ def test_retrieval_matches_slow_reference(seed, monkeypatch):
     # Coarse probabilities, some exactly 0: ties everywhere and clipped logs.
     y_proba = np.round(rng.random((n_images, n_tags)), 1)
     # Tiny batches so that the batching itself is exercised.
-    monkeypatch.setattr(_metrics_retrieval, "CPU_BATCH_ELEMENTS", 3 * n_images)
+    monkeypatch.setattr(_queries, "CPU_BATCH_ELEMENTS", 3 * n_images)
     for k in (1, 3, 10):
         fast = retrieval_precision(y_true, y_proba, k=k, query_sizes=(1, 2, 3))
         slow = _slow_retrieval(y_true, y_proba, k, (1, 2, 3))
@@ -237,7 +238,7 @@ def test_retrieval_matches_slow_reference(seed, monkeypatch):
 def test_enumerate_queries_matches_itertools():
     rng = np.random.default_rng(3)
     Y = rng.random((25, 8)) < 0.3
-    found = _metrics_retrieval.enumerate_queries(sp.csr_matrix(Y), [1, 2, 3, 4])
+    found = _queries.enumerate_queries(sp.csr_matrix(Y), [1, 2, 3, 4])
     for size, combos in found.items():
         expected = [c for c in itertools.combinations(range(8), size) if Y[:, c].all(axis=1).any()]
         expected = np.array(expected).reshape(-1, size)

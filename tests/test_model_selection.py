@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV, noise_prior_from_clean
 from skrobust._array_api import numpy_namespace
-from skrobust._sgd_em import TrainingConfig, em_step_size, minibatch_bounds
+from skrobust.linear_model._sgd_em import TrainingConfig, em_step_size, minibatch_bounds
 from skrobust.datasets import make_tagged_classification
 
 from _em_reference import observed_nll  # noqa: E402

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from scipy.stats import beta as beta_distribution
 
-from skrobust import _em, noise_prior_from_clean
+from skrobust import noise_prior_from_clean
+from skrobust.linear_model import _em
 from skrobust._array_api import numpy_namespace
-from skrobust._noise_priors import check_beta_prior, fit_shared_beta, prior_pseudo_counts
+from skrobust.linear_model._noise_priors import check_beta_prior, fit_shared_beta, prior_pseudo_counts
 
 xp = numpy_namespace
 

@@ -21,9 +21,9 @@ from skrobust import (
     InterceptCalibrator,
     RobustLogisticRegression,
     RobustLogisticRegressionCV,
-    _persistence_archive,
     estimator_to_numpy,
 )
+from skrobust._persistence import _archive
 from skrobust.datasets import make_tagged_classification
 from skrobust.tags import TagVectorizer
 
@@ -165,7 +165,7 @@ def test_manifest_lists_class_params_attributes_and_hashes(models, tmp_path):
         assert root["params"]["batch_size"] == 64 and root["params"]["noise"] == "missing"
         coef = manifest["arrays"][root["attributes"]["coef_"]["member"]]
         assert coef["shape"] == [3, 4] and coef["dtype"] == "<f8"
-        assert coef["sha256"] == _persistence_archive.sha256(
+        assert coef["sha256"] == _archive.sha256(
             archive.read(root["attributes"]["coef_"]["member"])
         )
         # The model's RNG is stored as its bit generator's state, not as a pickle.
@@ -299,7 +299,7 @@ def test_failed_write_keeps_the_old_file(models, tmp_path, monkeypatch):
         file.write(data[: len(data) // 2])
         raise OSError("disk full")
 
-    monkeypatch.setattr(_persistence_archive, "_write_and_sync", broken_write)
+    monkeypatch.setattr(_archive, "_write_and_sync", broken_write)
     with pytest.raises(OSError, match="disk full"):
         skrobust.save(models["Pipeline"][0], path)
     assert path.read_bytes() == before
@@ -316,7 +316,7 @@ def rewrite_manifest(path, change):
         manifest = json.loads(archive.read("manifest.json"))
         members = {n: archive.read(n) for n in archive.namelist() if n != "manifest.json"}
     change(manifest)
-    path.write_bytes(_persistence_archive.archive_bytes(manifest, members))
+    path.write_bytes(_archive.archive_bytes(manifest, members))
 
 
 @pytest.mark.parametrize(

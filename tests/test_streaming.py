@@ -17,7 +17,7 @@ from skrobust.streaming import (
     iter_chunks,
     load_checkpoint,
 )
-from skrobust import _persistence_archive
+from skrobust._persistence import _archive
 
 N_SAMPLES, CHUNK = 1000, 200  # the file is 5 chunks long
 STATE = ("coef_", "intercept_", "pi_", "gamma_", "t_", "n_iter_", "loss_curve_")
@@ -230,7 +230,7 @@ def test_checkpoint_write_is_atomic(files, monkeypatch):
     def broken_write(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(_persistence_archive, "_write_and_sync", broken_write)
+    monkeypatch.setattr(_archive, "_write_and_sync", broken_write)
     with pytest.raises(OSError, match="disk full"):
         fit_stream(model(), data, n_epochs=2, checkpoint=path, progress=False)
     assert path.read_bytes() == before  # the old checkpoint is whole

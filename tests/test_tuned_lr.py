@@ -1,9 +1,9 @@
-"""skrobust._tuned_lr: the experiments' tuned plain-LR baseline."""
+"""skrobust.experiments._tuned_lr: the experiments' tuned plain-LR baseline."""
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from skrobust._tuned_lr import C_GRID, TunedLogisticRegression, _fit_shared_C
+from skrobust.experiments._tuned_lr import C_GRID, TunedLogisticRegression, _fit_shared_C
 from skrobust.datasets import make_tagged_classification
 
 

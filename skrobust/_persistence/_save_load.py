@@ -1,7 +1,7 @@
 """skrobust.save and skrobust.load: models in a file that cannot run code and shows damage.
 
-The file is one zip archive (see :mod:`skrobust._persistence_archive` for the layout
-and its hashes; :mod:`skrobust._persistence_codec` for what the manifest holds).
+The file is one zip archive (see :mod:`skrobust._persistence._archive` for the layout
+and its hashes; :mod:`skrobust._persistence._codec` for what the manifest holds).
 Streaming checkpoints are the same format with another ``kind`` (see
 :mod:`skrobust.streaming._checkpoint`).
 """
@@ -12,12 +12,12 @@ import numpy as np
 import sklearn
 from sklearn.exceptions import InconsistentVersionWarning
 
-from skrobust._persistence_archive import (
+from skrobust._persistence._archive import (
     VerifiedArchive,
     archive_bytes,
     write_atomically,
 )
-from skrobust._persistence_codec import Decoder, Encoder, class_name, supported_classes
+from skrobust._persistence._codec import Decoder, Encoder, class_name, supported_classes
 
 FORMAT = "skrobust"
 FORMAT_VERSION = 1

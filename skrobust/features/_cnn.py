@@ -25,7 +25,7 @@ Preprocessing (deterministic, the same for every input type)
    0.331, mean entropy 3.47 vs 3.63 nats); ``normalization="imagenet"`` uses mean = 255 * (0.485, 0.456, 0.406),
    std = 255 * (0.229, 0.224, 0.225).
 
-The network is EfficientNet-Lite0 (:mod:`skrobust._efficientnet`) in eval mode;
+The network is EfficientNet-Lite0 (:mod:`skrobust.features._efficientnet`) in eval mode;
 features are the 1280 global-average-pooled activations before the classifier.
 """
 
@@ -121,7 +121,7 @@ def imagenet_class_names():
 @functools.lru_cache(maxsize=None)
 def _network(device):
     """The pretrained network on ``device`` (a str), loaded once per process."""
-    from skrobust._efficientnet import load_pretrained
+    from skrobust.features._efficientnet import load_pretrained
 
     return load_pretrained(_weights_path()).to(device)
 

@@ -30,15 +30,15 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from skrobust import _em, _outputs
+from skrobust.linear_model import _em, _outputs
 from skrobust._array_api import (
     check_same_namespace,
     get_namespace_and_device,
     max_float_dtype,
     to_numpy,
 )
-from skrobust._tag_names import as_name_array, default_tag_names, fitted_tag_names
-from skrobust._targets import (
+from skrobust.linear_model._tag_names import as_name_array, default_tag_names, fitted_tag_names
+from skrobust.linear_model._targets import (
     binary_classes,
     binary_to_indicator,
     column_to_1d,

@@ -12,7 +12,7 @@ operations, with no Python loop over images or queries.
 import numpy as np
 import scipy.sparse as sp
 
-from skrobust._metrics_utils import top_k_mask
+from skrobust.metrics._utils import top_k_mask
 
 # Elements (queries x images) of the score array built per batch. On the CPU a batch
 # that stays in cache (2**18 float64 = 2 MiB) is fastest: measured at 20,000 images x

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
-from skrobust._metrics_utils import mean_tag_auc
+from skrobust.metrics._utils import mean_tag_auc
 
 C_GRID = np.logspace(-5, 0, 8)
 

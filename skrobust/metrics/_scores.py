@@ -46,9 +46,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
 from skrobust._array_api import to_numpy
-from skrobust._tag_response import _tag_proba_method
-from skrobust._metrics_retrieval import enumerate_queries, query_precisions
-from skrobust._metrics_utils import check_k, check_scores, device_indicator, top_k_mask
+from skrobust.linear_model._tag_response import _tag_proba_method
+from skrobust.metrics._queries import enumerate_queries, query_precisions
+from skrobust.metrics._utils import check_k, check_scores, device_indicator, top_k_mask
 
 __all__ = [
     "AnnotationScores",

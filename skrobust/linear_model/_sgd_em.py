@@ -19,8 +19,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
-from skrobust import _em
-from skrobust._kernels import linear_scores, momentum_update, row_blocks
+from skrobust.linear_model import _em
+from skrobust.linear_model._kernels import linear_scores, momentum_update, row_blocks
 
 
 @dataclass(frozen=True)

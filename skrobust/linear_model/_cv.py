@@ -22,8 +22,8 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 
 from skrobust._array_api import get_namespace_and_device, to_numpy
-from skrobust._sgd_em import row_index, take_rows
-from skrobust.linear_model import RobustLogisticRegression
+from skrobust.linear_model._sgd_em import row_index, take_rows
+from skrobust.linear_model._robust import RobustLogisticRegression
 
 def _never(estimator):
     return False

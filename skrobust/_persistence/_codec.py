@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from skrobust._array_api import to_numpy
-from skrobust._persistence_archive import FileError, array_bytes, sha256
+from skrobust._persistence._archive import FileError, array_bytes, sha256
 
 
 @functools.cache
@@ -32,7 +32,7 @@ def supported_classes():
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from skrobust._linear_model_cv import RobustLogisticRegressionCV
+    from skrobust.linear_model._cv import RobustLogisticRegressionCV
     from skrobust.calibration import InterceptCalibrator
     from skrobust.linear_model import RobustLogisticRegression
     from skrobust.tags import TagVectorizer
@@ -212,7 +212,7 @@ class Encoder:
 
 class Decoder:
     """Builds values back from a JSON tree and a
-    :class:`~skrobust._persistence_archive.VerifiedArchive`'s arrays."""
+    :class:`~skrobust._persistence._archive.VerifiedArchive`'s arrays."""
 
     def __init__(self, archive):
         self.archive = archive

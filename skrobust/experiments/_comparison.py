@@ -24,19 +24,19 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from threadpoolctl import threadpool_limits
 
-from skrobust._experiment_results import (
+from skrobust.experiments._results import (
     MODEL_NAMES,
     ComparisonResult,
     ModelScores,
     SplitResult,
 )
-from skrobust._metrics_utils import mean_tag_auc
-from skrobust._tag_names import default_tag_names, names_from_target
-from skrobust._tag_response import _tag_proba_method
-from skrobust._targets import dense_binary_matrix
-from skrobust._tuned_lr import TunedLogisticRegression
+from skrobust.metrics._utils import mean_tag_auc
+from skrobust.linear_model._tag_names import default_tag_names, names_from_target
+from skrobust.linear_model._tag_response import _tag_proba_method
+from skrobust.linear_model._targets import dense_binary_matrix
+from skrobust.experiments._tuned_lr import TunedLogisticRegression
 from skrobust.calibration import InterceptCalibrator
-from skrobust._linear_model_cv import RobustLogisticRegressionCV
+from skrobust.linear_model._cv import RobustLogisticRegressionCV
 from skrobust.linear_model import RobustLogisticRegression
 from skrobust.metrics import annotation_scores, retrieval_precision, tag_prediction_scores
 
@@ -55,7 +55,7 @@ __all__ = [
 
 # Every model is what a user gets without clean test labels (issue 13): robust LR
 # with the package's defaults, against the strongest plain LR found with tuning on
-# the noisy training tags only (skrobust._tuned_lr: balanced, one C by inner-CV
+# the noisy training tags only (skrobust.experiments._tuned_lr: balanced, one C by inner-CV
 # AUC). The clean-label reference is LR with its L2 strength chosen by
 # RobustLogisticRegressionCV (noise="none" makes the trainer plain LR) on the clean
 # training labels. An earlier version used settings chosen by calibrated F@5 on the

@@ -8,7 +8,7 @@ gives one column per tag and 0/1 predictions.
 
 import numpy as np
 
-from skrobust import _em
+from skrobust.linear_model import _em
 from skrobust._array_api import to_numpy
 
 

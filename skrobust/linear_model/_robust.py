@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from skrobust import _em, _outputs
+from skrobust.linear_model import _em, _outputs
 from skrobust._array_api import (
     check_same_namespace,
     get_namespace_and_device,
@@ -23,9 +23,9 @@ from skrobust._array_api import (
     move_to,
     to_numpy,
 )
-from skrobust._noise_priors import check_beta_prior, fit_shared_beta, prior_pseudo_counts
-from skrobust._tag_names import as_name_array, default_tag_names, names_from_target
-from skrobust._sgd_em import (
+from skrobust.linear_model._noise_priors import check_beta_prior, fit_shared_beta, prior_pseudo_counts
+from skrobust.linear_model._tag_names import as_name_array, default_tag_names, names_from_target
+from skrobust.linear_model._sgd_em import (
     TrainingConfig,
     TrainingState,
     dense_rows,
@@ -36,7 +36,7 @@ from skrobust._sgd_em import (
     take_rows,
     train_pass,
 )
-from skrobust._targets import (
+from skrobust.linear_model._targets import (
     binary_classes,
     binary_to_indicator,
     column_to_1d,

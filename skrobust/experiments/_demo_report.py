@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from skrobust._experiment_results import MODEL_NAMES
+from skrobust.experiments._results import MODEL_NAMES
 
 # Izadinia et al. on NUS-WIDE (81 concepts, 1,000 tags, fc7 features), as quoted in
 # the issue that specified this demo: tag prediction F@5, calibrated RLR annotation F,

@@ -19,7 +19,7 @@ likelihood, which these are tested against, are in ``tests/_em_reference.py``.
 
 import math
 
-from skrobust._kernels import weighted_sum
+from skrobust.linear_model._kernels import weighted_sum
 
 # Smallest value pi and gamma are clipped to: keeps log(pi), log(gamma) finite and
 # the E-step denominators positive (both mixture components can never be zero at

@@ -82,7 +82,7 @@ def fit_shared_beta(successes, trials, max_concentration=MAX_CONCENTRATION):
 
     Examples
     --------
-    >>> from skrobust._noise_priors import fit_shared_beta
+    >>> from skrobust.linear_model._noise_priors import fit_shared_beta
     >>> fit_shared_beta([10, 20, 30], [100, 100, 100]).round(1).tolist()
     [6.0, 24.1]
     """
@@ -150,7 +150,7 @@ def noise_prior_from_clean(Y, Z, *, shared_prior="auto", sample_weight=None):
     >>> prior.pi.round(2).tolist()
     [0.5, 0.6]
     """
-    from skrobust._targets import dense_binary_matrix
+    from skrobust.linear_model._targets import dense_binary_matrix
 
     Y = dense_binary_matrix(Y, "Y")
     Z = dense_binary_matrix(Z, "Z")

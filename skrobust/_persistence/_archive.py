@@ -12,7 +12,7 @@ sha256 make any change to the bytes visible:
 
 Nothing here executes what it reads: the manifest is JSON and the arrays are read
 with ``allow_pickle=False``. What the manifest's contents mean is the codec's job
-(:mod:`skrobust._persistence_codec`).
+(:mod:`skrobust._persistence._codec`).
 """
 
 import glob
