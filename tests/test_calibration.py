@@ -25,13 +25,12 @@ from sklearn.preprocessing import StandardScaler
 
 from skrobust import InterceptCalibrator, RobustLogisticRegression
 from skrobust._array_api import to_numpy
-from skrobust.calibration import _calibrator as calibration
-from skrobust.calibration._calibrator import (
-    PRIOR_GRID,
-    leave_one_out_log_likelihood,
+from skrobust.calibration import _auto
+from skrobust.calibration._auto import PRIOR_GRID
+from skrobust.calibration._intercept import leave_one_out_log_likelihood, solve_intercepts
+from skrobust.calibration._platt import (
     platt_leave_one_out_log_likelihood,
     score_variance,
-    solve_intercepts,
     solve_platt,
 )
 from skrobust.datasets import make_tagged_classification
@@ -411,7 +410,7 @@ def test_auto_falls_back_to_a_shared_slope_that_keeps_every_ranking(monkeypatch)
     """When the per-tag fits fail the annotation check (here: forced to), one slope
     and offset for all tags still mends the log-loss, and leaves each image's
     ranking of its tags, so its top-k annotation, exactly as it was."""
-    monkeypatch.setattr(calibration, "ANNOTATION_TOLERANCE_SE", -np.inf)
+    monkeypatch.setattr(_auto, "ANNOTATION_TOLERANCE_SE", -np.inf)
     model, clean, test = _true_model(scale=0.1)
     calibrated = InterceptCalibrator(model).fit(*clean)
     assert calibrated.selection_ == "shared"

@@ -4,7 +4,11 @@
 import numpy as np
 
 from skrobust._array_api import get_namespace_and_device, to_numpy
-from skrobust.linear_model._noise_priors import check_beta_prior, fit_shared_beta, prior_pseudo_counts
+from skrobust.linear_model._noise_priors import (
+    check_beta_prior,
+    fit_shared_beta,
+    prior_pseudo_counts,
+)
 
 
 class _NoisePriorsMixin:
