@@ -56,7 +56,8 @@ def _retrieval_figure(path, bunch, result, args, progress):
     from sklearn.preprocessing import StandardScaler
 
     from skrobust.experiments._demo_report import figure_retrieval
-    from skrobust.experiments import _calibrate, make_model
+    from skrobust.experiments import make_model
+    from skrobust.experiments._models import _calibrate
 
     split = result.splits[0]
     # The split's exact training set: the same splitter and seed as run_comparison.
