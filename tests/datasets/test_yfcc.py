@@ -12,7 +12,7 @@ from sklearn.model_selection import GroupShuffleSplit
 
 from skrobust.datasets import iter_yfcc100m
 
-FIXTURES = Path(__file__).parent / "fixtures" / "yfcc"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "yfcc"
 FILE25 = FIXTURES / "yfcc100m_dataset.tsv"
 FILE23 = FIXTURES / "yfcc100m_dataset-0.tsv"
 VIDEO_ID = 2920139427

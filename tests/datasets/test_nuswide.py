@@ -12,7 +12,7 @@ import pytest
 from _shared import shared_data_dir
 from skrobust.datasets import iter_nuswide_tags, load_nuswide
 
-FIXTURE = Path(__file__).parent / "fixtures" / "nuswide"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "nuswide"
 ALL_LABELS = np.array([[0, 1, 1], [1, 0, 1], [0, 0, 0], [0, 1, 0], [1, 0, 1], [0, 0, 1]])
 TAGS = ["sky", "water", "lake", "plane", "blue"]
 
