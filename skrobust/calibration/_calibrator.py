@@ -42,15 +42,6 @@ from skrobust.linear_model._targets import column_to_1d, is_indicator_target
 __all__ = ["InterceptCalibrator"]
 
 
-# --------------------------------------------------------------------- the mathematics
-
-
-# ----------------------------------------------- slope and intercept (method="platt")
-
-
-# ------------------------------------------------------------------------ helpers
-
-
 class InterceptCalibrator(
     _CalibrationChoiceMixin, _WrappedModelMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 ):

@@ -9,7 +9,6 @@ from skrobust.metrics._retrieval import retrieval_precision
 from skrobust.metrics._scores import annotation_scores, tag_prediction_scores
 
 
-# ------------------------------------------------------------------------- scorers
 # Module-level score functions (not closures or partials): scorers must pickle for
 # GridSearchCV(n_jobs>1), and make_scorer's repr shows the function's name.
 

@@ -57,7 +57,6 @@ def _short(value, width=40):
 class _TokenizerMixin:
     """TagVectorizer's tokenization of tag lists (see ``_tokenize``)."""
 
-    # ------------------------------------------------------------ tokenizing
     def _tokenize(self, X):
         """One pass over X into a provisional token space.
 
