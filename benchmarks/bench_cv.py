@@ -28,7 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from _common import print_table, save
 from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
-from skrobust._linear_model_cv import _repeat_columns
+from skrobust.linear_model._cv import _repeat_columns
 from skrobust._array_api import numpy_namespace
 from skrobust.datasets import make_tagged_classification
 

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from _common import median_time, print_table, save
-from skrobust._metrics_retrieval import enumerate_queries
+from skrobust.metrics._queries import enumerate_queries
 from skrobust.metrics import annotation_scores, retrieval_precision, tag_prediction_scores
 
 

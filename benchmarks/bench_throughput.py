@@ -9,7 +9,7 @@ measured side by side in one run (medians):
   floor any implementation of this step pays: "fraction of GEMM" = GEMM time / step;
 * MultiOutputClassifier(SGDClassifier(loss="log_loss")).partial_fit on the same chunk
   (one sklearn estimator per tag), the obvious sklearn route;
-* both partial_fit patterns again with the BLAS fast path of skrobust._kernels
+* both partial_fit patterns again with the BLAS fast path of skrobust.linear_model._kernels
   switched off (``*_numpy_ops``: NumPy's operators), to show what it gains.
 
 Goals (issue 16): >= 0.90 of the two GEMMs' rate at >= 1,000 tags and >= 0.80 at 81,
@@ -30,7 +30,8 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.multioutput import MultiOutputClassifier
 
 from _common import interleaved_medians, median_time, print_table, save
-from skrobust import RobustLogisticRegression, _kernels
+from skrobust import RobustLogisticRegression
+from skrobust.linear_model import _kernels
 
 
 def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
@@ -64,7 +65,7 @@ def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
         # The step's two matrix products alone.
         "gemm": lambda: (X @ W.T, R.T @ X),
         # The same calls with NumPy's operators instead of the BLAS fast path
-        # (skrobust._kernels), to show what the fast path gains on this machine.
+        # (skrobust.linear_model._kernels), to show what the fast path gains on this machine.
         "single_numpy_ops": without_blas(lambda: model.partial_fit(X, Y)),
         "chunk_numpy_ops": without_blas(lambda: model.partial_fit(X_chunk, Y_chunk)),
     }, repeats=repeats)

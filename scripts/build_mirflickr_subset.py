@@ -76,7 +76,8 @@ def main(argv=None):
         photo_paths,
         read_mirflickr25k_files,
     )
-    from skrobust.features import CNNFeaturizer, _weights_path
+    from skrobust.features import CNNFeaturizer
+    from skrobust.features._network import _weights_path
 
     data_dir = _data_dir(args.data_dir)
     image_ids, tags, labels, _ = read_mirflickr25k_files(data_dir)

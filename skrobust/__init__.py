@@ -5,12 +5,11 @@ Classification and Retrieval from User-Supplied Tags") as scikit-learn estimator
 """
 
 from skrobust._array_api import estimator_to_numpy
-from skrobust.calibration import InterceptCalibrator
-from skrobust._linear_model_cv import RobustLogisticRegressionCV
-from skrobust._noise_priors import noise_prior_from_clean
-from skrobust.linear_model import RobustLogisticRegression
 from skrobust._persistence import load, save
-from skrobust._tag_response import predict_tag_proba
+from skrobust.calibration import InterceptCalibrator
+from skrobust.linear_model import RobustLogisticRegression, RobustLogisticRegressionCV
+from skrobust.linear_model._noise_priors import noise_prior_from_clean
+from skrobust.linear_model._tag_response import predict_tag_proba
 
 __version__ = "0.1.0.dev0"
 

@@ -1,5 +1,5 @@
 """The model's E-step and likelihood written out in full, as the reference the
-training step (skrobust._em.step_terms) is tested against.
+training step (skrobust.linear_model._em.step_terms) is tested against.
 
 With ``a = log P(y | z=1) + log sigma`` and ``c = log P(y | z=0) + log(1 - sigma)``,
 
@@ -14,7 +14,7 @@ return full (n_samples, n_tags) arrays; the package's training step needs only t
 sums and the gradient factors, and computes those in fewer passes.
 """
 
-from skrobust import _em
+from skrobust.linear_model import _em
 
 
 def em_terms(scores, Y, pi, gamma, xp):

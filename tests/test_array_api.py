@@ -10,9 +10,10 @@ import sklearn
 import torch
 
 import _em_reference as ref
-from skrobust import RobustLogisticRegression, _em, estimator_to_numpy
+from skrobust import RobustLogisticRegression, estimator_to_numpy
+from skrobust.linear_model import _em
 from skrobust._array_api import to_numpy
-from skrobust._sgd_em import TrainingConfig, initial_state, train_pass
+from skrobust.linear_model._sgd_em import TrainingConfig, initial_state, train_pass
 from skrobust.datasets import make_tagged_classification
 
 

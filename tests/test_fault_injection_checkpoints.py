@@ -17,7 +17,8 @@ import pytest
 import sklearn
 
 import skrobust
-from skrobust import RobustLogisticRegression, _persistence_archive
+from skrobust import RobustLogisticRegression
+from skrobust._persistence import _archive
 from skrobust.datasets import make_tagged_classification
 from skrobust.streaming import ChunkedDataset, fit_stream, load_checkpoint
 
@@ -78,7 +79,8 @@ def stale_temp_files(folder):
 CHILD = r"""
 import os, signal, sys, time
 from pathlib import Path
-from skrobust import RobustLogisticRegression, _persistence_archive
+from skrobust import RobustLogisticRegression
+from skrobust._persistence import _archive
 from skrobust.streaming import ChunkedDataset, fit_stream
 
 mode, at = sys.argv[1], int(sys.argv[2])
@@ -98,7 +100,7 @@ if mode == "train":  # killed as chunk `at` starts training
         return partial_fit(self, *args, **kwargs)
     RobustLogisticRegression.partial_fit = dying_partial_fit
 elif mode == "write":  # killed halfway through writing checkpoint `at`
-    write = _persistence_archive._write_and_sync
+    write = _archive._write_and_sync
     def dying_write(file, data):
         global calls
         calls += 1
@@ -108,7 +110,7 @@ elif mode == "write":  # killed halfway through writing checkpoint `at`
             os.fsync(file.fileno())
             die()
         return write(file, data)
-    _persistence_archive._write_and_sync = dying_write
+    _archive._write_and_sync = dying_write
 elif mode == "external":  # reports each chunk; the parent kills it when it likes
     partial_fit = RobustLogisticRegression.partial_fit
     def reporting_partial_fit(self, *args, **kwargs):
@@ -303,11 +305,11 @@ def crafted(node, kind, members=None):
         "versions": {"scikit-learn": sklearn.__version__},
         "root": node,
         "arrays": {
-            name: {"shape": [1], "dtype": "|O", "sha256": _persistence_archive.sha256(data)}
+            name: {"shape": [1], "dtype": "|O", "sha256": _archive.sha256(data)}
             for name, data in members.items()
         },
     }
-    return _persistence_archive.archive_bytes(manifest, members)
+    return _archive.archive_bytes(manifest, members)
 
 
 def object_npy(obj):
@@ -380,7 +382,7 @@ def test_hand_edited_checkpoint_fields_are_refused(small_files, tmp_path):
     fields = dict((key, i) for i, (key, _) in enumerate(manifest["root"]["items"]))
     manifest["root"]["items"][fields["position"]][1] = 99  # past the chunk order's end
     manifest["root"]["items"][fields["data_fingerprint"]][1] = "none"
-    path.write_bytes(_persistence_archive.archive_bytes(manifest, members))
+    path.write_bytes(_archive.archive_bytes(manifest, members))
     with pytest.raises(ValueError, match=r"run.ckpt' is not a valid streaming checkpoint: "
                                          r"its fields \['data_fingerprint', 'position'\]"):
         load_checkpoint(path)
@@ -392,7 +394,7 @@ def test_deeply_nested_manifests_are_refused(tmp_path, depth):
     nested = '{"type": "tuple", "id": 0, "items": [' * depth + "0" + "]}" * depth
     manifest = ('{"format": "skrobust", "format_version": 1, "kind": "model", "versions": '
                 f'{{"scikit-learn": "{sklearn.__version__}"}}, "arrays": {{}}, "root": {nested}}}')
-    path.write_bytes(_persistence_archive._archive_of(manifest.encode(), {}))
+    path.write_bytes(_archive._archive_of(manifest.encode(), {}))
     with pytest.raises(ValueError, match="deep' (nests values too deeply|has a manifest.json "
                                          "that is not valid JSON)"):
         skrobust.load(path)

@@ -27,7 +27,7 @@ from sklearn.model_selection import KFold
 
 # The package's own mean per-tag AUC (over tags with both classes), so the benchmark
 # and the demo's experiments score AUC the same way.
-from skrobust._metrics_utils import mean_tag_auc as mean_auc
+from skrobust.metrics._utils import mean_tag_auc as mean_auc
 
 from _head import LinearHead, fit_linear_head, log_sigmoid, sigmoid, weighted_bce
 

@@ -155,7 +155,7 @@ def load_mirflickr(n_splits=20):
     s = 0..n_splits-1; the clean set is the first 50 shuffled training images.
     ``true_pi`` is None: the pi reference is measured on each training split.
     """
-    from skrobust._demo_data import load_mirflickr_subset_demo
+    from skrobust.experiments._demo_data import load_mirflickr_subset_demo
 
     b = load_mirflickr_subset_demo()
     X = np.asarray(b.X, dtype=np.float32)

@@ -20,7 +20,7 @@ from sklearn.model_selection import ShuffleSplit
 from sklearn.preprocessing import StandardScaler
 
 from skrobust import InterceptCalibrator, RobustLogisticRegression
-from skrobust._demo_data import load_mirflickr_subset_demo
+from skrobust.experiments._demo_data import load_mirflickr_subset_demo
 from skrobust.metrics import annotation_scores
 
 ALPHAS = (1.0, 0.01)

@@ -27,7 +27,7 @@ GRID_QUERIES = (("sky",), ("flower",), ("dog",), ("sky", "clouds"), ("sea", "sky
 
 
 def _load(args, progress):
-    from skrobust import _demo_data as data
+    from skrobust.experiments import _demo_data as data
 
     if args.dataset == "mirflickr-subset":
         bunch = data.load_mirflickr_subset_demo(args.concept_map, args.photos_dir)
@@ -55,8 +55,9 @@ def _retrieval_figure(path, bunch, result, args, progress):
     from sklearn.model_selection import ShuffleSplit
     from sklearn.preprocessing import StandardScaler
 
-    from skrobust._demo_report import figure_retrieval
-    from skrobust.experiments import _calibrate, make_model
+    from skrobust.experiments._demo_report import figure_retrieval
+    from skrobust.experiments import make_model
+    from skrobust.experiments._models import _calibrate
 
     split = result.splits[0]
     # The split's exact training set: the same splitter and seed as run_comparison.
@@ -163,7 +164,7 @@ def check_args(args, parser):
         parser.error(f"argument --k: must be below the {n_labels} labels of "
                      f"{args.dataset} (top {args.k} would be every label), got {args.k}")
     if args.dataset != "mirflickr-subset" and args.data_dir is None:
-        from skrobust import _demo_data
+        from skrobust.experiments import _demo_data
 
         if _demo_data.default_data_dir(args.dataset) is None:
             parser.error(f"--dataset {args.dataset} needs --data-dir (its folder of files)")
@@ -192,7 +193,7 @@ def run(args):
     bunch = _load(args, progress)
     _check_split(args, bunch.X.shape[0])
 
-    from skrobust import _demo_report as report
+    from skrobust.experiments import _demo_report as report
     from skrobust.experiments import run_comparison
 
     if args.k is None:

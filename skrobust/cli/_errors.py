@@ -9,7 +9,7 @@ exception) keep their traceback.
 import sys
 import warnings
 
-from skrobust._demo_data import DemoDataError
+from skrobust.experiments._demo_data import DemoDataError
 from skrobust.tags import WordNetNotFoundError
 
 

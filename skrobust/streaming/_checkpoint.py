@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from skrobust._persistence import load_state, save_state
-from skrobust._persistence_archive import FileError
+from skrobust._persistence._archive import FileError
 
 KIND = "streaming checkpoint"
 

@@ -5,8 +5,8 @@ from numbers import Integral
 
 import numpy as np
 
-from skrobust._persistence_archive import remove_stale_temp_files
-from skrobust._persistence_codec import class_name, supported_classes
+from skrobust._persistence._archive import remove_stale_temp_files
+from skrobust._persistence._codec import class_name, supported_classes
 from skrobust.streaming._checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from skrobust.streaming._chunks import Chunk, ChunkedDataset
 from skrobust.streaming._fingerprint import data_fingerprint, fingerprint_differences

@@ -15,7 +15,8 @@ from ._concept_map import (
 )
 from ._exclude import NON_IMAGE_PATTERN, NON_IMAGE_TAGS, is_non_image_tag
 from ._lemmatize import WordNetNotFoundError, wordnet_lemmatize
-from ._vectorizer import TagVectorizer, normalize_tag
+from ._tokens import normalize_tag
+from ._vectorizer import TagVectorizer
 
 __all__ = [
     "MIRFLICKR_CONCEPT_SYNONYMS",

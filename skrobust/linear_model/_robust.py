@@ -1,0 +1,486 @@
+"""RobustLogisticRegression: logistic regression that learns how noisy its tags are."""
+
+from numbers import Integral, Real
+
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skrobust._array_api import check_same_namespace, get_namespace_and_device
+from skrobust.linear_model import _em, _outputs
+from skrobust.linear_model._noise_state import _NoisePriorsMixin
+from skrobust.linear_model._tag_names import names_from_target
+from skrobust.linear_model._training import _TrainingMixin
+from skrobust.linear_model._validation import _TrainingDataMixin, _rows_with_weight
+
+
+class RobustLogisticRegression(
+    _TrainingMixin, _TrainingDataMixin, _NoisePriorsMixin, ClassifierMixin, BaseEstimator
+):
+    """Logistic regression on noisy tags, with per-tag noise learned by stochastic EM.
+
+    Each tag t has a hidden true label z with ``P(z=1 | x) = sigmoid(w_t . x + b_t)``.
+    The observed tag y is supplied with probability ``pi_t`` when z = 1 (so true tags
+    go missing with probability ``1 - pi_t``) and, with ``noise="missing+spurious"``,
+    added with probability ``1 - gamma_t`` when z = 0. The weights are trained by
+    minibatch SGD on the expected complete-data log-likelihood and ``pi``/``gamma``
+    by stochastic EM over running sufficient statistics (Izadinia et al., "Image
+    Classification and Retrieval from User-Supplied Tags"). With ``noise="none"`` it
+    is plain L2-regularised logistic regression trained by the same loop.
+
+    ``y`` is either binary (any two labels; one tag, "is it ``classes_[1]``", the
+    ``pos_label``) or a 2-D 0/1 indicator matrix (n_samples, n_tags), dense,
+    scipy.sparse or a pandas DataFrame (whose columns name the tags), fitted
+    natively: one weight matrix for all tags, one matrix product per minibatch.
+
+    Parameters
+    ----------
+    noise : {"missing", "missing+spurious", "none"}, default="missing"
+        The tag-noise model. "missing": true tags go missing (learn pi, gamma = 1),
+        the paper's model. "missing+spurious": also false tags get added (learn pi
+        and gamma), the paper's appendix. "none": pi = gamma = 1, plain logistic
+        regression.
+    alpha : float or array-like of shape (n_tags,), default=1e-4
+        L2 strength: the objective is the mean (weighted) negative log-likelihood
+        plus ``alpha / 2 * ||coef||^2`` (the intercept is not penalised), as in
+        :class:`~sklearn.linear_model.SGDClassifier`. It matches
+        :class:`~sklearn.linear_model.LogisticRegression` with
+        ``C = 1 / (alpha * n_samples)``. One value per tag gives each tag its own
+        strength (what :class:`RobustLogisticRegressionCV` chooses).
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="adaptive"
+        "constant": ``eta0`` throughout. "invscaling": ``eta0 / (1 + t) ** power_t``
+        after t minibatch updates. "adaptive": ``eta0`` until ``n_iter_no_change``
+        epochs in a row fail to improve, then divided by 5, up to four times
+        (``fit`` only; ``partial_fit`` keeps the current rate).
+    eta0 : float, default=0.1
+        Initial learning rate.
+    power_t : float, default=0.25
+        Exponent of the "invscaling" schedule.
+    momentum : float, default=0.9
+        Heavy-ball momentum in [0, 1). 0 gives plain SGD.
+    batch_size : int, default=500
+        Largest minibatch (the paper's 500). A pass of n rows makes
+        ``ceil(n / batch_size)`` steps on minibatches of nearly equal size.
+    em_step : "auto" or float in (0, 1], default="auto"
+        Step eta of the running EM statistics, ``S <- (1 - eta) S + eta S_batch``.
+        "auto" is online EM (Cappe and Moulines, 2009): after t minibatch updates
+        ``eta_t = (t + 2) ** -em_decay``, so the statistics average ever more
+        minibatches and their noise vanishes on large data; in ``fit`` it never
+        falls below one over the number of minibatches, so a full-batch fit makes the exact
+        M-step every epoch and a small data set is averaged over about one epoch.
+        A float is the constant step of earlier versions (0.01 then).
+    em_decay : float in (0.5, 1], default=0.6
+        Exponent kappa of the online EM step (``em_step="auto"`` only).
+    pi_prior : "auto", None, pair (a, b) or array of shape (n_tags, 2), default="auto"
+        Beta(a, b) prior on each pi: the M-step is the MAP estimate (a, b >= 1),
+        the prior weighing like ``a + b - 2`` examples against the data's. On a
+        few hundred separable examples it keeps pi from running to 1; on large
+        data it vanishes. "auto": one Beta shared by all tags, fitted after every
+        pass to all tags' EM counts (empirical Bayes, concentration at most 200).
+        None: maximum likelihood. A pair is shared; an array gives each tag its
+        own, e.g. ``noise_prior_from_clean(Y_clean, Z_clean).pi_prior``.
+    gamma_prior : "auto", None, pair (a, b) or array of shape (n_tags, 2), default="auto"
+        The same for gamma (``noise="missing+spurious"`` only).
+    pi_init : float or array-like of shape (n_tags,), default=0.5
+        Starting ``P(y=1 | z=1)``. Must be below 1 for pi to be learned: the paper's
+        start (statistics all 1, pi = 1) is a fixed point where pi never moves.
+    gamma_init : float or array-like of shape (n_tags,), default=0.9
+        Starting ``1 - P(y=1 | z=0)`` for ``noise="missing+spurious"``; below 1 for
+        the same reason. Ignored for the other noise models (gamma = 1).
+    learn_pi : bool, default=True
+        Learn pi by EM. If False, pi stays at ``pi_init`` (a known tagging rate).
+    learn_gamma : bool, default=True
+        Learn gamma by EM under ``noise="missing+spurious"``; if False it stays at
+        ``gamma_init``.
+    max_iter : int, default=100
+        Maximum number of epochs of ``fit``. Where pi converges slowly the fit
+        warns at this limit with how far pi still moved; on a few hundred
+        separable examples pi drifts towards 1 for hundreds of epochs and the model
+        gets worse with them, so ``early_stopping=True`` is the better remedy there
+        than a larger ``max_iter``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows in ``fit``, score each epoch by
+        the held-out observed-data negative log-likelihood of the tags (a proper
+        score under the noise model: it needs no clean labels), stop when it stops
+        improving and keep the best epoch's model. The held-out rows are not
+        trained on. Convergence then watches the held-out loss alone, not pi's
+        drift (see ``tol``).
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the rows held out by ``early_stopping``.
+    tol : float or None, default=1e-4
+        An epoch improves when the training loss drops by more than ``tol`` below
+        its best so far, or while some pi/gamma has drifted by more than 0.01 since
+        the last improving epoch (pi moves slowly, so convergence watches it too).
+        With ``early_stopping``, when the held-out loss drops by more than ``tol``
+        (whether pi's moves help is then measured, not assumed). None disables
+        early stopping.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before the rate drops ("adaptive") or training
+        stops. With ``early_stopping``, improvement is of the held-out loss.
+    shuffle : bool, default=True
+        Shuffle the rows before each pass (in ``fit`` and ``partial_fit``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling.
+    warm_start : bool, default=False
+        If True, ``fit`` continues from the fitted weights and noise statistics.
+    pos_label : int, float, bool, str or None, default=None
+        For a binary ``y``: the label that is the tag (the positive class, whose
+        missing examples the noise model explains); it becomes ``classes_[1]``.
+        None takes the larger of the two labels in sorted order, as scikit-learn
+        does; for string labels (e.g. "cat" and "none", where "none" sorts last)
+        that is rarely the tag meant, so it warns: pass ``pos_label`` then. Must be
+        None or 1 for a 2-D tag matrix.
+    verbose : int, default=0
+        0: silent. 1: one line per epoch (loss, learning rate, range of pi) and a
+        last line with the epochs run and the time taken. 2 and more: each epoch's
+        line also says ``epoch i/max_iter`` and its time and the total so far.
+
+    Attributes
+    ----------
+    coef_ : array of shape (n_tags, n_features)
+        Weights; n_tags is 1 for a binary y. Lives on the namespace and device of
+        the training data, in its float dtype.
+    intercept_ : array of shape (n_tags,)
+    pi_ : array of shape (n_tags,)
+        Learned ``P(tag supplied | true)`` per tag.
+    gamma_ : array of shape (n_tags,)
+        Learned ``1 - P(tag supplied | false)`` per tag.
+    pi_prior_ : array of shape (n_tags, 2) or None
+        The Beta prior (a, b) on pi in use (fitted under "auto"), on the model's
+        namespace and device; None for maximum likelihood or when pi is not learned.
+    gamma_prior_ : array of shape (n_tags, 2) or None
+        The same for gamma.
+    validation_score_ : float or None
+        With ``early_stopping``: the best held-out observed-data log-likelihood per
+        example and tag (higher is better); None otherwise.
+    classes_ : array of shape (2,) or (n_tags,)
+        The two labels of a binary y, the positive one (``pos_label``) last, or
+        ``arange(n_tags)`` for a tag matrix.
+    tag_names_ : ndarray of str objects, shape (n_tags,)
+        The name of each tag, for messages, tables and figures: the columns of a
+        pandas DataFrame y (``TagVectorizer().set_output(transform="pandas")``
+        gives one), else ``"tag0"``, ``"tag1"``, ...; for a binary y, the positive
+        label as a string, ``str(classes_[1])``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when X has feature names that are all strings.
+    n_iter_ : int
+        Passes over the data so far (epochs of ``fit`` plus ``partial_fit`` calls).
+    t_ : int
+        Minibatch updates so far.
+    loss_curve_ : list of float
+        Per pass: mean observed-data negative log-likelihood per example and tag,
+        plus ``alpha / 2 * ||coef||^2 / n_tags``.
+
+    See Also
+    --------
+    skrobust.InterceptCalibrator : Re-fit one intercept per tag on clean labels.
+    sklearn.linear_model.SGDClassifier : Plain logistic regression by SGD.
+
+    Notes
+    -----
+    Non-NumPy arrays (CuPy, torch, ...) are trained on their own device inside
+    ``sklearn.config_context(array_api_dispatch=True)``; outside it they are
+    converted to NumPy, as in scikit-learn. A model fitted on a GPU keeps its state
+    there; use :func:`skrobust.estimator_to_numpy` before pickling it for a machine
+    without that GPU.
+
+    Examples
+    --------
+    >>> from skrobust import RobustLogisticRegression
+    >>> from skrobust.datasets import make_tagged_classification
+    >>> X, Y, Z = make_tagged_classification(
+    ...     n_samples=5000, n_features=10, n_tags=3, pi=0.4, random_state=0)
+    >>> model = RobustLogisticRegression(random_state=0).fit(X, Y)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> bool(((model.pi_ > 0.2) & (model.pi_ < 0.6)).all())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "noise": [StrOptions({"missing", "missing+spurious", "none"})],
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "em_step": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="right")],
+        "em_decay": [Interval(Real, 0.5, 1, closed="right")],
+        "pi_prior": [StrOptions({"auto"}), "array-like", None],
+        "gamma_prior": [StrOptions({"auto"}), "array-like", None],
+        "pi_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
+        "gamma_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
+        "learn_pi": ["boolean"],
+        "learn_gamma": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "pos_label": [Real, str, "boolean", None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        noise="missing",
+        *,
+        alpha=1e-4,
+        learning_rate="adaptive",
+        eta0=0.1,
+        power_t=0.25,
+        momentum=0.9,
+        batch_size=500,
+        em_step="auto",
+        em_decay=0.6,
+        pi_prior="auto",
+        gamma_prior="auto",
+        pi_init=0.5,
+        gamma_init=0.9,
+        learn_pi=True,
+        learn_gamma=True,
+        max_iter=100,
+        early_stopping=False,
+        validation_fraction=0.1,
+        tol=1e-4,
+        n_iter_no_change=5,
+        shuffle=True,
+        random_state=None,
+        warm_start=False,
+        pos_label=None,
+        verbose=0,
+    ):
+        self.noise = noise
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.em_step = em_step
+        self.em_decay = em_decay
+        self.pi_prior = pi_prior
+        self.gamma_prior = gamma_prior
+        self.pi_init = pi_init
+        self.gamma_init = gamma_init
+        self.learn_pi = learn_pi
+        self.learn_gamma = learn_gamma
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.pos_label = pos_label
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ training
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train for up to ``max_iter`` epochs of minibatch stochastic EM.
+
+        A fit that raises (bad input, divergence, an interrupt) leaves the model
+        exactly as it was before it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Features; scipy.sparse CSR is used without densifying.
+        y : array-like of shape (n_samples,) or (n_samples, n_tags)
+            Binary labels, or a 0/1 tag indicator matrix (dense or sparse).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : RobustLogisticRegression
+            The fitted estimator.
+        """
+        with self._unchanged_on_failure():
+            self._fit(X, y, sample_weight)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One pass of minibatch stochastic EM over one chunk of data.
+
+        The first call sets the number of features and tags (and, for a binary y,
+        the two classes); later chunks must match. A call that raises leaves the
+        model exactly as it was before it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            One chunk of features.
+        y : array-like of shape (n_samples,) or (n_samples, n_tags)
+            Binary labels, or a 0/1 tag indicator matrix (dense or sparse).
+        classes : array-like of shape (2,), default=None
+            The two labels of a binary y; required on the first call when y is 1-D
+            (a chunk may hold only one of them). Which one is the tag is set by
+            ``pos_label``, not by their order. Not used for a tag matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : RobustLogisticRegression
+            The updated estimator.
+        """
+        first_call = not hasattr(self, "coef_")
+        names = names_from_target(y)
+        with self._unchanged_on_failure():
+            X, Y, weights, xp, classes = self._validate_training_data(
+                X, y, sample_weight, classes=classes, first_call=first_call
+            )
+            if first_call:
+                self._initialize(X, Y, classes, xp, names)
+                self._n_examples = 0.0
+                self.validation_score_ = None
+            else:
+                self._check_tag_names(names)
+            # Streaming: every chunk is new data, so the prior weighs against all
+            # rows seen so far, and online EM steps freely (no floor).
+            self._n_examples += _rows_with_weight(weights, xp)
+            self._em_floor = 0.0
+            self._train_one_pass(X, Y, weights, xp)
+        return self
+
+    def tag_log_likelihood(self, X, Y, sample_weight=None):
+        """Per tag, the summed log-likelihood of observed tags under the noise model.
+
+        ``sum_i w_i log P(y_it | x_i)`` with ``P(y=1 | x) = pi sigma + (1 - gamma)(1 -
+        sigma)``: a proper score of noisy tags that needs no clean labels (higher is
+        better). Early stopping and :class:`RobustLogisticRegressionCV` use it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        Y : {array-like, sparse matrix} of shape (n_samples, n_tags)
+            Their observed 0/1 tags (a binary model takes a 1-D y of its classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        loglik : array of shape (n_tags,)
+            On the model's namespace and device.
+        """
+        check_is_fitted(self)
+        X, Y, weights, xp, _ = self._validate_training_data(
+            X, Y, sample_weight, classes=None, first_call=False
+        )
+        return self._log_likelihood_sums(X, Y, weights, xp)
+
+    # ---------------------------------------------------------------- prediction
+
+    def _scores(self, X, method):
+        """Validated ``X @ coef_.T + intercept_`` (n_samples, n_tags), and its namespace."""
+        check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method=method)
+        X = validate_data(self, X, accept_sparse="csr", dtype=self.coef_.dtype, reset=False)
+        scores = safe_sparse_dot(X, self.coef_.T) + self.intercept_
+        return scores, get_namespace_and_device(scores)[0]
+
+    def decision_function(self, X):
+        """Scores ``w . x + b`` (the log-odds of the true label).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : array of shape (n_samples,) or (n_samples, n_tags)
+            1-D for a binary model (positive favours ``classes_[1]``).
+        """
+        scores, _ = self._scores(X, "decision_function")
+        return scores if self._multilabel else scores[:, 0]
+
+    def predict_proba(self, X):
+        """P(true label | x): what annotation and retrieval rank by.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : array of shape (n_samples, 2) or (n_samples, n_tags)
+            For a binary model, the probabilities of ``classes_[0]`` and
+            ``classes_[1]``; for a tag matrix, P(z_t = 1 | x) per tag.
+        """
+        scores, xp = self._scores(X, "predict_proba")
+        return _outputs.probabilities(scores, not self._multilabel, xp)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : array of shape (n_samples, 2) or (n_samples, n_tags)
+            Same layout as :meth:`predict_proba`.
+        """
+        scores, xp = self._scores(X, "predict_log_proba")
+        return _outputs.log_probabilities(scores, not self._multilabel, xp)
+
+    def predict_tag_proba(self, X):
+        """P(user supplies the tag | x) = pi sigma + (1 - gamma)(1 - sigma).
+
+        The paper's eq. 5: what a user would tag, for tag suggestion. Use
+        :meth:`predict_proba` for whether the label is true.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : array of shape (n_samples, 2) or (n_samples, n_tags)
+            Same layout as :meth:`predict_proba`.
+        """
+        scores, xp = self._scores(X, "predict_tag_proba")
+        p_tag = _em.tag_probability(scores, self.pi_, self.gamma_, xp)
+        return _outputs.two_columns(p_tag, not self._multilabel, xp)
+
+    def predict(self, X):
+        """Most probable true label: a class label, or a 0/1 row of tags.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : array of shape (n_samples,) or (n_samples, n_tags)
+            Class labels for a binary model; 0/1 integers per tag for a tag matrix.
+        """
+        scores, xp = self._scores(X, "predict")
+        return _outputs.predictions(scores, not self._multilabel, self.classes_, xp)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        tags.input_tags.sparse = True
+        tags.array_api_support = True
+        return tags

@@ -1,0 +1,322 @@
+"""RobustLogisticRegression's training loop: epochs, early stopping, the learning-
+rate schedule, and the guard that leaves the model unchanged when a call fails.
+
+One pass of minibatch stochastic EM itself is :mod:`._sgd_em`'s; this module
+drives it from the estimator's parameters and keeps its state.
+"""
+
+import time
+import warnings
+from contextlib import contextmanager
+from numbers import Integral
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils.extmath import safe_sparse_dot
+
+from skrobust.linear_model import _em
+from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
+from skrobust.linear_model._tag_names import default_tag_names, names_from_target
+from skrobust.linear_model._sgd_em import (
+    TrainingConfig,
+    TrainingState,
+    dense_rows,
+    initial_state,
+    minibatch_bounds,
+    n_minibatches,
+    row_index,
+    take_rows,
+    train_pass,
+)
+from skrobust.linear_model._convergence import (
+    _ADAPTIVE_DIVISOR,
+    _ADAPTIVE_FLOOR,
+    _PlateauMonitor,
+)
+from skrobust.linear_model._validation import _rows_with_weight
+
+
+class _TrainingMixin:
+    """fit's epochs and the state one pass reads and writes."""
+
+    def _fit(self, X, y, sample_weight):
+        """fit's work, inside its guard."""
+        continuing = self.warm_start and hasattr(self, "coef_")
+        started = time.perf_counter()
+        names = names_from_target(y)
+        X, Y, weights, xp, classes = self._validate_training_data(
+            X, y, sample_weight, classes=None, first_call=not continuing
+        )
+        if not continuing:
+            self._initialize(X, Y, classes, xp, names)
+        else:  # a warm start keeps the weights but takes the current parameters
+            self._check_tag_names(names)
+            self._set_prior_modes(Y.shape[1])
+        validation = None
+        if self.early_stopping:
+            X, Y, weights, validation = self._hold_out(X, Y, weights, xp)
+        # The prior's pseudo-counts weigh against the training rows once: every
+        # epoch sees the same images again, which adds no information about pi.
+        # Weights are relative (gradients and statistics are weighted means), so N
+        # counts the rows that carry weight, not the weights' total.
+        self._n_examples = _rows_with_weight(weights, xp)
+        # Online EM never steps below one epoch's average (exact at full batch).
+        self._em_floor = 1.0 / n_minibatches(X.shape[0], self.batch_size)
+        monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp),
+                                  watch_noise=validation is None)
+        converged = False
+        best = None
+        self.validation_score_ = None
+        for epoch in range(1, self.max_iter + 1):
+            loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started))
+            if validation is not None:
+                loss = self._observed_loss(*validation, xp)
+                if best is None or loss < best[0]:
+                    best = (loss, self._get_state(), self._host_priors)
+            if not monitor.plateaued(loss, self._noise_rates(xp)):
+                continue
+            if (
+                self.learning_rate == "adaptive"
+                and validation is None
+                and self._learning_rate / _ADAPTIVE_DIVISOR >= self.eta0 * _ADAPTIVE_FLOOR
+            ):
+                self._learning_rate /= _ADAPTIVE_DIVISOR
+                monitor.restart()
+                if self.verbose:
+                    print(f"-- Plateau: learning rate lowered to {self._learning_rate:.3g}")
+                continue
+            converged = True
+            break
+        if best is not None:  # keep the epoch that scored best on held-out tags
+            loss, state, self._host_priors = best
+            self._set_state(state)
+            self.validation_score_ = -loss
+        if self.verbose:
+            outcome = "converged" if converged else "stopped at max_iter"
+            print(
+                f"-- {outcome}: {self.n_iter_} passes in total, this fit "
+                f"{time.perf_counter() - started:.2f} s"
+            )
+        if not converged and self.tol is not None:
+            self._warn_not_converged(monitor.recent_drift())
+
+    def _warn_not_converged(self, drift):
+        """Say why fit stopped at max_iter and what helps (see ``max_iter``)."""
+        why = ""
+        if drift > 0 and not self.early_stopping:
+            why = (
+                f": pi/gamma still moved by up to {drift:.3f} over the last "
+                f"{self.n_iter_no_change}. On few or separable examples pi keeps "
+                "drifting towards 1 and more epochs make the model worse: "
+                "early_stopping=True stops at the best epoch on held-out tags. "
+                "Otherwise,"
+            )
+        warnings.warn(
+            f"RobustLogisticRegression did not converge in max_iter={self.max_iter} "
+            f"epochs{why}{';' if not why else ''} increase max_iter, or loosen tol.",
+            ConvergenceWarning,
+        )
+
+    def _hold_out(self, X, Y, weights, xp):
+        """Split off ``validation_fraction`` of the rows for early stopping."""
+        n = X.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n))
+        if n_val < 1 or n - n_val < 1:
+            raise ValueError(
+                f"early_stopping needs at least 2 rows to hold out validation_fraction="
+                f"{self.validation_fraction} of them; got {n}."
+            )
+        order = self._rng.permutation(n)
+        fit_rows, validation_rows = (
+            row_index(np.sort(index), X, xp) for index in (order[n_val:], order[:n_val])
+        )
+        X_fit, Y_fit, w_fit = (take_rows(A, fit_rows, xp) for A in (X, Y, weights))
+        validation = tuple(take_rows(A, validation_rows, xp) for A in (X, Y, weights))
+        return X_fit, Y_fit, w_fit, validation
+
+    def _observed_loss(self, X, Y, weights, xp):
+        """Held-out observed-data negative log-likelihood per example and tag."""
+        loglik = self._log_likelihood_sums(X, Y, weights, xp)
+        return -float(xp.sum(loglik)) / (float(xp.sum(weights)) * Y.shape[1])
+
+    def _log_likelihood_sums(self, X, Y, weights, xp):
+        """tag_log_likelihood on validated data."""
+        total = None
+        # Minibatch-sized blocks: the scores of a large held-out set are never all
+        # in memory at once.
+        for start, stop in minibatch_bounds(X.shape[0], self.batch_size):
+            rows = slice(start, stop)
+            scores = safe_sparse_dot(take_rows(X, rows, xp), self.coef_.T) + self.intercept_
+            part = _em.observed_log_likelihood(
+                scores, dense_rows(take_rows(Y, rows, xp)), self.pi_, self.gamma_,
+                take_rows(weights, rows, xp), xp,
+            )
+            total = part if total is None else total + part
+        return total
+
+    @contextmanager
+    def _unchanged_on_failure(self):
+        """Leave the model exactly as it was if the body raises (an interrupt too).
+
+        Attributes are replaced, not modified in place, during training, with two
+        exceptions restored here: the shuffling RNG's state and the loss curve. So
+        a shallow copy of the attributes is enough; a model that was unfitted stays
+        unfitted, even if validation had already set n_features_in_.
+        """
+        before = dict(self.__dict__)
+        rng = before.get("_rng")
+        if rng is None and not isinstance(self.random_state, Integral):
+            # The first call will draw from the caller's RandomState (or numpy's
+            # global one, for None): a failed call must not advance it either.
+            rng = check_random_state(self.random_state)
+        rng_state = None if rng is None else rng.get_state()
+        n_losses = len(before.get("loss_curve_", ()))
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            if rng is not None:
+                rng.set_state(rng_state)
+            if "loss_curve_" in before:
+                del self.loss_curve_[n_losses:]
+            raise
+
+    def _initialize(self, X, Y, classes, xp, names=None):
+        """Fresh weights, noise rates and bookkeeping for the validated data.
+
+        ``classes`` holds the two labels of a binary y, or None for a tag matrix;
+        ``names`` the tag names of a DataFrame y, or None.
+        """
+        n_tags = Y.shape[1]
+        pi_init = self._per_tag_start(self.pi_init, "pi_init", n_tags)
+        gamma_init = self._per_tag_start(self.gamma_init, "gamma_init", n_tags)
+        if self.noise == "none":
+            pi_init = gamma_init = np.ones(n_tags)
+        elif self.noise == "missing":
+            gamma_init = np.ones(n_tags)
+        if self.noise != "none" and self.learn_pi and np.any(pi_init == 1.0):
+            warnings.warn(
+                "pi_init=1 is a fixed point of the EM updates: those tags' pi will "
+                "never move from 1. Start below 1 to learn it.",
+                UserWarning,
+            )
+        _, _, device = get_namespace_and_device(X)
+        self._set_state(
+            initial_state(n_tags, X.shape[1], pi_init, gamma_init, xp, device, X.dtype)
+        )
+        self._multilabel = classes is None
+        if self._multilabel:
+            classes = np.arange(n_tags)
+        if classes.dtype.kind in "biuf" and not is_numpy_namespace(xp):
+            classes = xp.asarray(classes, device=device)
+        self.classes_ = classes
+        if self._multilabel:
+            self._tag_names = names if names is not None else default_tag_names(n_tags)
+        else:
+            self._tag_names = (str(to_numpy(classes)[1]),)
+        self._per_tag_alpha(n_tags)  # a wrong shape fails here, before any training
+        self._host_priors = (None, None)
+        self._set_prior_modes(n_tags)
+        self.n_iter_ = 0
+        self.loss_curve_ = []
+        self._learning_rate = float(self.eta0)
+        self._rng = check_random_state(self.random_state)
+
+    def _config(self):
+        learns_noise = self.noise != "none"
+        xp, _, device = get_namespace_and_device(self.coef_)
+        # Read from the parameter on every pass, so a warm start honours a new alpha.
+        alpha = self._per_tag_alpha(self.coef_.shape[0])
+        if not isinstance(alpha, float):  # one column per tag, on the device
+            alpha = xp.asarray(alpha[:, None], dtype=self.coef_.dtype, device=device)
+        auto_em = isinstance(self.em_step, str)
+        return TrainingConfig(
+            alpha=alpha,
+            schedule=self.learning_rate,
+            learning_rate=self._learning_rate,
+            power_t=float(self.power_t),
+            momentum=float(self.momentum),
+            batch_size=int(self.batch_size),
+            em_step=1.0 if auto_em else float(self.em_step),
+            learn_pi=learns_noise and bool(self.learn_pi),
+            learn_gamma=self.noise == "missing+spurious" and bool(self.learn_gamma),
+            em_decay=float(self.em_decay) if auto_em else None,
+            em_floor=self._em_floor,
+            noise_prior=self._noise_prior_counts(xp, self.coef_.dtype, device),
+        )
+
+    def _train_one_pass(self, X, Y, weights, xp, epoch=None):
+        """Train one pass into new arrays (the state is not modified); commit it only
+        if it is finite.
+
+        Runs inside ``_unchanged_on_failure``, which undoes the shuffle's draw (and
+        everything else) if the pass raises. ``epoch`` is (epoch number, the fit's
+        start time) inside ``fit``, for the verbose lines; None in ``partial_fit``.
+        """
+        pass_started = time.perf_counter()
+        order = None
+        if self.shuffle:
+            order = row_index(self._rng.permutation(X.shape[0]), X, xp)
+        config = self._config()
+        # Divergence is detected after the pass and reported as a ValueError, so
+        # NumPy's overflow warnings on the way there would only be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, config, xp)
+            alpha = config.alpha if isinstance(config.alpha, float) else config.alpha[:, 0]
+            penalty, finite = state.squared_norm_and_finite(xp, alpha)
+            loss = float(mean_loss + 0.5 * penalty / Y.shape[1])
+        if not (finite and np.isfinite(loss)):
+            assert_all_finite(X, input_name="X")  # the usual message for bad X
+            heavy = float(xp.max(weights)) if weights.shape[0] else 0.0
+            raise ValueError(
+                "Training diverged (non-finite weights or loss); the model is left "
+                "as it was before this call. Scale the features (e.g. "
+                "StandardScaler) or lower eta0"
+                + (f", or use smaller sample weights (the largest is {heavy:.3g}; they "
+                   "scale the step like eta0)." if heavy > 1 else ".")
+            )
+        self._set_state(state)
+        self._update_noise_priors()
+        self.n_iter_ += 1
+        self.loss_curve_.append(loss)
+        if self.verbose:
+            self._print_pass(loss, pass_started, epoch)
+        return loss
+
+    def _print_pass(self, loss, pass_started, epoch):
+        """The verbose line of one pass (see the ``verbose`` parameter)."""
+        pi = to_numpy(self.pi_)
+        line = (
+            f"-- Pass {self.n_iter_}: loss {loss:.6f}, learning rate "
+            f"{self._learning_rate:.3g}, pi in [{pi.min():.3f}, {pi.max():.3f}]"
+        )
+        if self.verbose >= 2:
+            now = time.perf_counter()
+            where = "" if epoch is None else f"epoch {epoch[0]}/{self.max_iter}, "
+            total = "" if epoch is None else f", total {now - epoch[1]:.2f} s"
+            line += f" ({where}{now - pass_started:.3f} s{total})"
+        print(line, flush=True)
+
+    def _get_state(self):
+        return TrainingState(
+            coef=self.coef_,
+            intercept=self.intercept_,
+            previous_coef=self._previous_coef,
+            previous_intercept=self._previous_intercept,
+            stats=self._em_statistics,
+            pi=self.pi_,
+            gamma=self.gamma_,
+            n_updates=self.t_,
+        )
+
+    def _set_state(self, state):
+        self.coef_ = state.coef
+        self.intercept_ = state.intercept
+        self._previous_coef = state.previous_coef
+        self._previous_intercept = state.previous_intercept
+        self._em_statistics = state.stats
+        self.pi_ = state.pi
+        self.gamma_ = state.gamma
+        self.t_ = state.n_updates
