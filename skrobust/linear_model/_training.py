@@ -40,6 +40,11 @@ from skrobust.linear_model._validation import _rows_with_weight
 class _TrainingMixin:
     """fit's epochs and the state one pass reads and writes."""
 
+    # Called as ``_epoch_callback(model)`` after every epoch of fit (after early
+    # stopping has scored it): RobustLogisticRegressionCV scores its held-out fold
+    # there, to choose the number of epochs along with the strength. Not a parameter.
+    _epoch_callback = None
+
     def _fit(self, X, y, sample_weight):
         """fit's work, inside its guard."""
         continuing = self.warm_start and hasattr(self, "coef_")
@@ -74,6 +79,8 @@ class _TrainingMixin:
                 loss = self._observed_loss(*validation, xp)
                 if best is None or loss < best[0]:
                     best = (loss, self._get_state(), self._host_priors)
+            if self._epoch_callback is not None:
+                self._epoch_callback(self)
             if not monitor.plateaued(loss, self._noise_rates(xp)):
                 continue
             if (

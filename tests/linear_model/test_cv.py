@@ -167,6 +167,44 @@ def test_cv_one_fold_matches_a_plain_fit_on_that_fold(tagged):
         np.testing.assert_allclose(cv.scores_[0, i], held_out, rtol=1e-9)
 
 
+def test_cv_one_fold_path_matches_plain_fits_of_each_length(tagged):
+    """choose_max_iter scores the fold's model after every epoch: row e of the path is
+    a plain fit of e + 1 epochs, scored on the held-out fold."""
+    X, Y, _ = tagged
+    params = dict(tol=None, shuffle=False, pi_prior=None)
+    folds = [(np.arange(1000, 3000), np.arange(1000))]
+    cv = RobustLogisticRegressionCV(alphas=[1e-3, 1e-1], cv=folds, max_iter=4,
+                                    choose_max_iter=True, **params).fit(X, Y)
+    assert cv.epoch_scores_.shape == (1, 4, 2)
+    for epochs in (1, 3):
+        alone = _quiet(RobustLogisticRegression(alpha=1e-1, max_iter=epochs, **params),
+                       X[1000:], Y[1000:])
+        held_out = float(np.sum(alone.tag_log_likelihood(X[:1000], Y[:1000]))) / 1000
+        assert cv.epoch_scores_[0, epochs - 1, 1] == pytest.approx(held_out, rel=1e-9)
+    best = np.unravel_index(np.argmax(cv.epoch_scores_[0]), (4, 2))
+    assert (cv.max_iter_, cv.alpha_) == (best[0] + 1, [1e-3, 1e-1][best[1]])
+    np.testing.assert_allclose(cv.scores_.sum(axis=2), cv.epoch_scores_[:, cv.max_iter_ - 1])
+
+
+def test_cv_chooses_fewer_epochs_where_more_overfit():
+    """150 images of 100 features: separable, so held-out tags are predicted best
+    after a few epochs; the refit stops there, without a ConvergenceWarning."""
+    X, Y, _ = make_tagged_classification(n_samples=150, n_features=100, n_tags=3, pi=0.4,
+                                         random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        cv = RobustLogisticRegressionCV(alphas=[1e-5, 1e-3], cv=3, max_iter=60,
+                                        choose_max_iter=True, random_state=0).fit(X, Y)
+    assert cv.max_iter_ < 30 and cv.n_iter_ <= cv.max_iter_
+    mean = cv.epoch_scores_.mean(axis=0)
+    assert mean[cv.max_iter_ - 1].max() > mean[-1].max()  # the last epoch scores worse
+    fixed = _quiet(RobustLogisticRegressionCV(alphas=[1e-5, 1e-3], cv=3, max_iter=60,
+                                              random_state=0), X, Y)
+    assert fixed.max_iter_ == 60 and fixed.epoch_scores_.shape == (3, 1, 2)
+    np.testing.assert_allclose(fixed.epoch_scores_[:, 0], mean_last := cv.epoch_scores_[:, -1])
+    assert np.all(np.isfinite(mean_last))
+
+
 @pytest.mark.parametrize("alphas", [[-1.0], [], [[1e-3, 1e-2]], [np.inf]])
 def test_cv_rejects_bad_alphas(tagged, alphas):
     X, Y, _ = tagged
