@@ -380,6 +380,14 @@ def fit_rlr_cv(X, Y, *, seed, **_):
     return RobustLogisticRegressionCV(random_state=seed).fit(X, Y)
 
 
+def fit_rlr_cv_epochs(X, Y, *, seed, **_):
+    """RobustLogisticRegressionCV(choose_max_iter=True): the strength and the number of
+    epochs chosen together by the held-out likelihood of the noisy tags."""
+    from skrobust import RobustLogisticRegressionCV
+
+    return RobustLogisticRegressionCV(choose_max_iter=True, random_state=seed).fit(X, Y)
+
+
 def fit_rlr_clean_prior(X, Y, *, seed, Y_clean=None, Z_clean=None, **_):
     """RLR defaults, with each tag's pi prior the Beta posterior from the clean images
     (skrobust.noise_prior_from_clean): what a user with a small curated set can do."""
@@ -457,6 +465,8 @@ CONTENDERS = {
     "rlr_cv": Contender(fit_rlr_cv, note="RobustLogisticRegressionCV() defaults"),
     "rlr_clean_pi": Contender(fit_rlr_clean_pi, uses_clean=True,
                               note="RLR, pi fixed at its clean-image posterior mean"),
+    "rlr_cv_epochs": Contender(fit_rlr_cv_epochs,
+                               note="RobustLogisticRegressionCV(choose_max_iter=True)"),
     "rlr_cv_tag": Contender(fit_rlr_cv_per_tag, note="RobustLogisticRegressionCV(alpha_per_tag=True)"),
     "rlr_clean_prior": Contender(fit_rlr_clean_prior, uses_clean=True,
                                  note="RLR defaults, pi prior from the clean images"),
