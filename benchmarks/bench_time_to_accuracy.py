@@ -135,6 +135,8 @@ class Tracker:
         self.gap = None
         self.auc = None
         self.checks = 0
+        self._auc_at = None  # the check the AUC is from
+        self._last = None  # a copy of the last checked model, for its AUC in row()
         self._start = None
 
     def start(self):
@@ -155,7 +157,18 @@ class Tracker:
         stop = self.reached_s is not None or self.elapsed >= self.max_seconds
         if stop or self.auc is None:  # (at 1,000 tags an AUC takes a second)
             self.auc = _auc(self.X_test, self.Z_test, coef, intercept)
+            self._auc_at = self.checks
+        else:  # a contender may still stop by its own rule after this check
+            self._last = (np.array(coef, copy=True), np.array(intercept, copy=True))
         return stop
+
+    def final_auc(self):
+        """The test AUC of the last checked model (computed once, when it is asked for:
+        a contender that stopped by its own rule was last scored at its first check)."""
+        if self._auc_at != self.checks and self._last is not None:
+            self.auc = _auc(self.X_test, self.Z_test, *self._last)
+            self._auc_at = self.checks
+        return self.auc
 
     def row(self, name):
         return {
@@ -163,7 +176,7 @@ class Tracker:
             "seconds_to_target": self.reached_s if self.reached_s is not None else "not reached",
             "trained_s": self.elapsed,
             "final_rel_gap": self.gap,
-            "test_auc": self.auc,
+            "test_auc": self.final_auc(),
             "checks": self.checks,
         }
 

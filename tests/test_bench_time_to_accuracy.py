@@ -74,3 +74,22 @@ def test_quick_run_writes_json_and_skrobust_reaches_the_target(bench, tmp_path):
     assert isinstance(mine["seconds_to_target"], float)
     assert mine["final_rel_gap"] <= payload["rtol"]
     assert payload["speedups"][0]["against"] == "sklearn OvR LogisticRegression (lbfgs)"
+
+
+def test_tracker_reports_the_auc_of_the_last_checked_model(bench):
+    """A contender that stops by its own rule (never by the tracker) is scored on the
+    model it stopped with, not the one of its first check."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 3))
+    Z = (X[:, :2] > 0).astype(int)
+    good = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    tracker = bench.Tracker(X, Z.astype(bool), 1e-4, f_star=1e-9, rtol=1e-3, max_seconds=1e9,
+                            X_test=X, Z_test=Z)
+    tracker.start()
+    assert not tracker.check(-good, np.zeros(2))  # the first check: AUC 0
+    coef = good.copy()
+    assert not tracker.check(coef, np.zeros(2))
+    coef[:] = -1.0  # changed after its last check: not what is scored
+    tracker.pause()
+    row = tracker.row("x")
+    assert row["checks"] == 2 and row["test_auc"] == pytest.approx(1.0)
