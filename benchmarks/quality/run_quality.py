@@ -6,6 +6,8 @@ to import its sibling modules ``_data``, ``_contenders``, ``_scores``, ``_head``
     .venv/bin/python benchmarks/quality/run_quality.py --dataset mirflickr --quick
     .venv/bin/python benchmarks/quality/run_quality.py --dataset scene --omission image \\
         --contenders lr_balanced,rlr_default --n-splits 10 --n-jobs 2
+    .venv/bin/python benchmarks/quality/run_quality.py --contenders lr_balanced \\
+        --rlr 'rlr_30_epochs={"max_iter": 30}'      # any RobustLogisticRegression setting
 
 For every split and contender: fit on the training images' noisy tags (``lr_clean``:
 on their clean labels, the ceiling), score on the test images against their clean
