@@ -142,13 +142,14 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
     choose_max_iter : bool, default=False
         Also choose the number of epochs, from 1 to ``max_iter``, by the same held-out
         score (each fold's fit is scored after every epoch: 22% more time on the
-        MIRFLICKR photos), and refit for that many. On few images the epochs
-        regularise as much as the strength: trained on towards the likelihood's
-        optimum, pi runs to 1 and the model becomes an over-fitted LR. Off by default because the held-out likelihood of
-        the tags did not turn that into better annotation: on the MIRFLICKR photos it
-        chose the same model (a strong alpha, all 100 epochs), on MULAN scene with
-        simulated omission a shorter fit with better pi (mean error 0.046 against
-        0.076) but 1.7 points lower F@2 (``benchmarks/quality/RESULTS.md``).
+        MIRFLICKR photos), and refit for that many. On few images the epochs regularise
+        as much as the strength: trained on towards the likelihood's optimum, pi runs to
+        1 and the model becomes an over-fitted LR. Off by default because the held-out
+        likelihood of the tags did not turn that into better annotation: on the
+        MIRFLICKR photos it chose the same model (a strong alpha, all 100 epochs), on
+        MULAN scene with simulated omission a shorter fit with better pi (mean error
+        0.046 against 0.076) but 1.7 points lower F@2
+        (``benchmarks/quality/RESULTS.md``).
     n_jobs : int, default=None
         Folds fitted in parallel (threads: the matrix products release the GIL).
     learning_rate, eta0, power_t, momentum, batch_size, em_step, em_decay, \
