@@ -352,40 +352,24 @@ def fit_lr_clean(X, Z, *, seed, **_):
     return fit_tuned(train_lr, X, Z, seed=seed)[0]
 
 
-def fit_rlr_default(X, Y, *, seed, **_):
-    """skrobust.RobustLogisticRegression with package defaults."""
-    from skrobust import RobustLogisticRegression
-
-    return RobustLogisticRegression(random_state=seed).fit(X, Y)
-
-
-def fit_rlr_early(X, Y, *, seed, **_):
-    """RobustLogisticRegression(early_stopping=True): the epoch chosen by the held-out
-    observed-data likelihood of 10% of the noisy training tags."""
-    from skrobust import RobustLogisticRegression
-
-    return RobustLogisticRegression(early_stopping=True, random_state=seed).fit(X, Y)
-
-
 class Skipped(Exception):
     """A contender that cannot run here (e.g. a class not yet in skrobust)."""
 
 
-def fit_rlr_cv(X, Y, *, seed, **_):
-    """skrobust.RobustLogisticRegressionCV with defaults, if it exists yet."""
-    try:
-        from skrobust import RobustLogisticRegressionCV
-    except ImportError as exc:
-        raise Skipped(f"skrobust.RobustLogisticRegressionCV is not available ({exc})") from None
-    return RobustLogisticRegressionCV(random_state=seed).fit(X, Y)
+def rlr_contender(params, *, cv=False, note=None):
+    """A contender for ``RobustLogisticRegression(**params)``, or with ``cv``
+    ``RobustLogisticRegressionCV(**params)``, seeded per split. The registry's RLR
+    settings and run_quality's ``--rlr`` (a setting tried without editing this
+    registry) are made here; ``params`` must be JSON-like."""
+    from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
 
+    estimator = RobustLogisticRegressionCV if cv else RobustLogisticRegression
+    estimator(**params)  # a misspelt parameter fails here, not per split
 
-def fit_rlr_cv_epochs(X, Y, *, seed, **_):
-    """RobustLogisticRegressionCV(choose_max_iter=True): the strength and the number of
-    epochs chosen together by the held-out likelihood of the noisy tags."""
-    from skrobust import RobustLogisticRegressionCV
+    def fit(X, Y, *, seed, **_):
+        return estimator(**{"random_state": seed, **params}).fit(X, Y)
 
-    return RobustLogisticRegressionCV(choose_max_iter=True, random_state=seed).fit(X, Y)
+    return Contender(fit, note=note or f"{estimator.__name__}(**{params})")
 
 
 def fit_rlr_clean_prior(X, Y, *, seed, Y_clean=None, Z_clean=None, **_):
@@ -405,26 +389,6 @@ def fit_rlr_clean_pi(X, Y, *, seed, Y_clean=None, Z_clean=None, **_):
     prior = noise_prior_from_clean(Y_clean, Z_clean)
     return RobustLogisticRegression(pi_init=prior.pi, learn_pi=False,
                                     random_state=seed).fit(X, Y)
-
-
-def rlr_contender(params):
-    """A contender for ``RobustLogisticRegression(**params)`` (run_quality's ``--rlr``):
-    a setting tried without editing this registry. ``params`` must be JSON-like."""
-    from skrobust import RobustLogisticRegression
-
-    RobustLogisticRegression(**params)  # a misspelt parameter fails here, not per split
-
-    def fit(X, Y, *, seed, **_):
-        return RobustLogisticRegression(**{"random_state": seed, **params}).fit(X, Y)
-
-    return Contender(fit, note=f"RobustLogisticRegression(**{params})")
-
-
-def fit_rlr_cv_per_tag(X, Y, *, seed, **_):
-    """RobustLogisticRegressionCV(alpha_per_tag=True): each tag's own strength."""
-    from skrobust import RobustLogisticRegressionCV
-
-    return RobustLogisticRegressionCV(alpha_per_tag=True, random_state=seed).fit(X, Y)
 
 
 @dataclass(frozen=True)
@@ -460,14 +424,19 @@ CONTENDERS = {
     "em": Contender(fit_em, note=f"entropy maximisation, alpha={EM_ALPHA} (Zhou et al. 2022)"),
     "llr": Contender(fit_llr, note=f"large-loss rejection, delta={LLR_DELTA:g}, {LLR_ROUNDS} rounds (Kim et al. 2022)"),
     "lr_clean": Contender(fit_lr_clean, target="clean", note="L2 LR on all clean training labels (ceiling)"),
-    "rlr_default": Contender(fit_rlr_default, note="RobustLogisticRegression() defaults"),
-    "rlr_early": Contender(fit_rlr_early, note="RobustLogisticRegression(early_stopping=True)"),
-    "rlr_cv": Contender(fit_rlr_cv, note="RobustLogisticRegressionCV() defaults"),
+    "rlr_default": rlr_contender({}, note="RobustLogisticRegression() defaults"),
+    # early stopping: the epoch chosen by the held-out observed-data likelihood of 10%
+    # of the noisy training tags
+    "rlr_early": rlr_contender({"early_stopping": True},
+                               note="RobustLogisticRegression(early_stopping=True)"),
+    "rlr_cv": rlr_contender({}, cv=True, note="RobustLogisticRegressionCV() defaults"),
     "rlr_clean_pi": Contender(fit_rlr_clean_pi, uses_clean=True,
                               note="RLR, pi fixed at its clean-image posterior mean"),
-    "rlr_cv_epochs": Contender(fit_rlr_cv_epochs,
-                               note="RobustLogisticRegressionCV(choose_max_iter=True)"),
-    "rlr_cv_tag": Contender(fit_rlr_cv_per_tag, note="RobustLogisticRegressionCV(alpha_per_tag=True)"),
+    # the strength and the number of epochs chosen together by the held-out likelihood
+    "rlr_cv_epochs": rlr_contender({"choose_max_iter": True}, cv=True,
+                                   note="RobustLogisticRegressionCV(choose_max_iter=True)"),
+    "rlr_cv_tag": rlr_contender({"alpha_per_tag": True}, cv=True,
+                                note="RobustLogisticRegressionCV(alpha_per_tag=True)"),
     "rlr_clean_prior": Contender(fit_rlr_clean_prior, uses_clean=True,
                                  note="RLR defaults, pi prior from the clean images"),
 }
