@@ -152,7 +152,7 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
         (``benchmarks/quality/RESULTS.md``).
     n_jobs : int, default=None
         Folds fitted in parallel (threads: the matrix products release the GIL).
-    learning_rate, eta0, power_t, momentum, batch_size, em_step, em_decay, \
+    solver, learning_rate, eta0, power_t, momentum, batch_size, em_step, em_decay, \
 pi_prior, gamma_prior, pi_init, gamma_init, learn_pi, learn_gamma, max_iter, \
 early_stopping, validation_fraction, tol, n_iter_no_change, shuffle, \
 random_state, pos_label, verbose
@@ -224,6 +224,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         alpha_per_tag=False,
         choose_max_iter=False,
         n_jobs=None,
+        solver="sgd",
         learning_rate="adaptive",
         eta0=0.1,
         power_t=0.25,
@@ -253,6 +254,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         self.alpha_per_tag = alpha_per_tag
         self.choose_max_iter = choose_max_iter
         self.n_jobs = n_jobs
+        self.solver = solver
         self.learning_rate = learning_rate
         self.eta0 = eta0
         self.power_t = power_t

@@ -77,7 +77,7 @@ def noise_log_terms(pi, gamma, xp):
     )
 
 
-def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
+def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_tag=False):
     """Everything one stochastic-EM minibatch step needs, in few elementwise passes.
 
     The quantities of the full elementwise E-step and likelihood (the reference in
@@ -115,6 +115,9 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
     overwrite_scores : bool, default=False
         Use ``scores`` as work space (saves one (n_samples, n_tags) array when the
         caller holds no other reference to it).
+    per_tag : bool, default=False
+        Return the log-likelihood per tag (the full-batch solver's per-tag
+        objective) instead of its total.
 
     Returns
     -------
@@ -122,7 +125,7 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
         sigmoid(s) - P(z=1 | y, x), unweighted.
     weighted_sums : tuple of three arrays of shape (n_tags,)
         ``sum_i w_i alpha``, ``sum_i w_i y alpha`` and ``sum_i w_i y``.
-    weighted_loglik : 0-d array
+    weighted_loglik : 0-d array, or array of shape (n_tags,) with ``per_tag``
         ``sum_i w_i sum_t log P(y | x)``.
     """
     log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
@@ -162,7 +165,9 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False):
     # (The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.)
     loglik += w_y * log_pi + (w_total - w_y) * log_gamma
     # A log-probability is <= 0; rounding can leave a hair above 0 where it is 0.
-    loglik = xp.sum(_minimum_zero(loglik, xp))
+    loglik = _minimum_zero(loglik, xp)
+    if not per_tag:
+        loglik = xp.sum(loglik)
 
     # alpha = 1/2 + h tanh_z, and y = h + 1/2.
     h_tanh_z = weighted_sum(weights, tanh_z * half_sign)

@@ -217,3 +217,19 @@ def _update_generic(terms, step, X_b, out, xp):
             return block
         out[rows, :] = block
     return out
+
+
+def accumulate_gradient(out, residual, X_b):
+    """``out += residual.T @ X_b`` in place: a full-batch gradient summed over blocks
+    of rows. On the fast path the GEMM adds into ``out`` itself (``beta=1``), so a
+    block costs no weight-sized temporary and no extra pass over ``out``."""
+    blas = None if sp.issparse(X_b) else _blas(out, residual, X_b)
+    if blas is None:
+        out += safe_sparse_dot(residual.T, X_b)
+        return out
+    # out.T (n_features, n_tags) in Fortran order is out in C order, as in
+    # _update_with_blas.
+    result = blas[0](1.0, X_b.T, residual.T, trans_b=1, beta=1.0, c=out.T, overwrite_c=1)
+    if not _same_buffer(result, out):  # pragma: no cover - the wrapper copied
+        out[...] = result.T
+    return out

@@ -5,13 +5,14 @@ from numbers import Integral, Real
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skrobust._array_api import check_same_namespace, get_namespace_and_device
 from skrobust.linear_model import _em, _outputs
 from skrobust.linear_model._noise_state import _NoisePriorsMixin
 from skrobust.linear_model._tag_names import names_from_target
-from skrobust.linear_model._training import _TrainingMixin
+from skrobust.linear_model._training import _stochastic_solver, _TrainingMixin
 from skrobust.linear_model._validation import _TrainingDataMixin, _rows_with_weight
 
 
@@ -48,6 +49,14 @@ class RobustLogisticRegression(
         :class:`~sklearn.linear_model.LogisticRegression` with
         ``C = 1 / (alpha * n_samples)``. One value per tag gives each tag its own
         strength (what :class:`RobustLogisticRegressionCV` chooses).
+    solver : {"sgd", "lbfgs"}, default="sgd"
+        How ``fit`` trains. "sgd": minibatch stochastic EM (the paper's; what
+        ``partial_fit`` always does). "lbfgs": full-batch L-BFGS on the same MAP
+        objective, per tag (own curvature pairs and line search), pi/gamma as
+        logits beside the weights; for data in memory, holding 20 more copies of
+        ``coef_``. An epoch (``max_iter``, ``n_iter_``, ``tol``, early stopping) is
+        then one iteration, a pass over the data (more when it backtracks); the
+        rate, momentum, EM-step and shuffling parameters do not apply.
     learning_rate : {"constant", "invscaling", "adaptive"}, default="adaptive"
         "constant": ``eta0`` throughout. "invscaling": ``eta0 / (1 + t) ** power_t``
         after t minibatch updates. "adaptive": ``eta0`` until ``n_iter_no_change``
@@ -202,6 +211,7 @@ class RobustLogisticRegression(
     _parameter_constraints: dict = {
         "noise": [StrOptions({"missing", "missing+spurious", "none"})],
         "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "solver": [StrOptions({"sgd", "lbfgs"})],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "eta0": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -232,6 +242,7 @@ class RobustLogisticRegression(
         noise="missing",
         *,
         alpha=1e-4,
+        solver="sgd",
         learning_rate="adaptive",
         eta0=0.1,
         power_t=0.25,
@@ -258,6 +269,7 @@ class RobustLogisticRegression(
     ):
         self.noise = noise
         self.alpha = alpha
+        self.solver = solver
         self.learning_rate = learning_rate
         self.eta0 = eta0
         self.power_t = power_t
@@ -309,6 +321,7 @@ class RobustLogisticRegression(
             self._fit(X, y, sample_weight)
         return self
 
+    @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One pass of minibatch stochastic EM over one chunk of data.

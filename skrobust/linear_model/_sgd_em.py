@@ -147,8 +147,9 @@ def dense_rows(A):
 _E_STEP_BLOCK_BYTES = 2**20
 
 
-def _e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp):
-    """Scores of a minibatch and their E-step: (sigma - alpha, weighted sums, loglik).
+def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False):
+    """Scores of a minibatch and their E-step: (sigma - alpha, weighted sums, loglik),
+    the log-likelihood summed, or per tag with ``per_tag``.
 
     The scores array is the E-step's work space and becomes sigma - alpha. The
     E-step holds up to five more (rows x tags) arrays, so in host memory it takes
@@ -160,11 +161,13 @@ def _e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp):
     row_bytes = n_tags * (xp.finfo(scores.dtype).bits // 8)
     blocks = row_blocks(n_rows, row_bytes, xp, _E_STEP_BLOCK_BYTES)
     if len(blocks) == 1:
-        return _em.step_terms(scores, Y_b, pi, gamma, w_b, xp, overwrite_scores=True)
+        return _em.step_terms(scores, Y_b, pi, gamma, w_b, xp, overwrite_scores=True,
+                              per_tag=per_tag)
     sums = loglik = None
     for rows in blocks:
         residual, block_sums, block_loglik = _em.step_terms(
-            scores[rows, :], Y_b[rows, :], pi, gamma, w_b[rows], xp, overwrite_scores=True
+            scores[rows, :], Y_b[rows, :], pi, gamma, w_b[rows], xp, overwrite_scores=True,
+            per_tag=per_tag,
         )
         scores[rows, :] = residual
         if sums is None:
@@ -244,7 +247,7 @@ def train_pass(state, X, Y, weights, order, config, xp):
         w_b = take_rows(weights, index, xp)
         n_b = stop - start
 
-        sigma_minus_alpha, sums, loglik = _e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp)
+        sigma_minus_alpha, sums, loglik = e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp)
         del Y_b
         total_loss = total_loss - loglik / n_tags
 

@@ -17,6 +17,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust.linear_model import _em
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
+from skrobust.linear_model._full_batch import FullBatchTrainer
 from skrobust.linear_model._tag_names import default_tag_names, names_from_target
 from skrobust.linear_model._sgd_em import (
     TrainingConfig,
@@ -35,6 +36,23 @@ from skrobust.linear_model._convergence import (
     _PlateauMonitor,
 )
 from skrobust.linear_model._validation import _rows_with_weight
+
+
+def _quiet_overflow():
+    """A full-batch line-search trial may overflow: its value is then rejected by the
+    line search, not worth a warning."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+def _stochastic_solver(estimator):
+    """partial_fit exists only for solver="sgd" (as MLPClassifier's for its
+    stochastic solvers): streaming is minibatch stochastic EM."""
+    if estimator.solver != "sgd":
+        raise AttributeError(
+            f"partial_fit trains by minibatch SGD; solver={estimator.solver!r} is for "
+            "fit on data in memory. Use solver='sgd' to stream."
+        )
+    return True
 
 
 class _TrainingMixin:
@@ -70,21 +88,37 @@ class _TrainingMixin:
         self._em_floor = 1.0 / n_minibatches(X.shape[0], self.batch_size)
         monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp),
                                   watch_noise=validation is None)
+        # solver="lbfgs": an "epoch" is one full-batch L-BFGS iteration.
+        full_batch = None
+        if self.solver == "lbfgs":
+            _, _, device = get_namespace_and_device(X)
+            with _quiet_overflow():
+                full_batch = FullBatchTrainer(self, X, Y, weights, xp, device)
         converged = False
         best = None
         self.validation_score_ = None
         for epoch in range(1, self.max_iter + 1):
-            loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started))
+            if full_batch is None:
+                loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started))
+            else:
+                pass_started = time.perf_counter()
+                with _quiet_overflow():
+                    loss = full_batch.iterate(self)
+                self._record_pass(loss, pass_started, (epoch, started))
             if validation is not None:
                 loss = self._observed_loss(*validation, xp)
                 if best is None or loss < best[0]:
                     best = (loss, self._get_state(), self._host_priors)
             if self._epoch_callback is not None:
                 self._epoch_callback(self)
+            if full_batch is not None and full_batch.stalled:
+                converged = True  # no tag can decrease its objective any further
+                break
             if not monitor.plateaued(loss, self._noise_rates(xp)):
                 continue
             if (
-                self.learning_rate == "adaptive"
+                full_batch is None
+                and self.learning_rate == "adaptive"
                 and validation is None
                 and self._learning_rate / _ADAPTIVE_DIVISOR >= self.eta0 * _ADAPTIVE_FLOOR
             ):
@@ -286,18 +320,23 @@ class _TrainingMixin:
             )
         self._set_state(state)
         self._update_noise_priors()
+        self._record_pass(loss, pass_started, epoch)
+        return loss
+
+    def _record_pass(self, loss, pass_started, epoch):
+        """Count a committed pass (or L-BFGS iteration), keep its loss, print it."""
         self.n_iter_ += 1
         self.loss_curve_.append(loss)
         if self.verbose:
             self._print_pass(loss, pass_started, epoch)
-        return loss
 
     def _print_pass(self, loss, pass_started, epoch):
         """The verbose line of one pass (see the ``verbose`` parameter)."""
         pi = to_numpy(self.pi_)
+        rate = "" if self.solver == "lbfgs" else f", learning rate {self._learning_rate:.3g}"
         line = (
-            f"-- Pass {self.n_iter_}: loss {loss:.6f}, learning rate "
-            f"{self._learning_rate:.3g}, pi in [{pi.min():.3f}, {pi.max():.3f}]"
+            f"-- Pass {self.n_iter_}: loss {loss:.6f}{rate}, "
+            f"pi in [{pi.min():.3f}, {pi.max():.3f}]"
         )
         if self.verbose >= 2:
             now = time.perf_counter()
