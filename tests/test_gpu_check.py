@@ -30,6 +30,7 @@ def test_agreement_rows_report_state_on_the_device(gpu_check):
     rows = gpu_check.agreement(gpu_check.Backend("torch"), 600, 8, 2, 200)
     assert [r["state_on_device"] for r in rows] == ["torch", "torch"]
     assert rows[1]["coef_rel_err"] < 1e-10  # float64: same arithmetic, same numbers
+    assert rows[1]["lbfgs_coef_rel_err"] < 1e-10
 
 
 def test_paper_goals_are_judged_on_the_5400_tag_row(gpu_check):
