@@ -197,11 +197,25 @@ def test_rlr_option_registers_a_contender_with_those_parameters(synthetic):
         del _contenders.CONTENDERS["strong"]
 
 
+def test_rlr_cv_option_registers_a_cv_contender(synthetic):
+    args = run_quality.parse_args(["--rlr-cv", 'cv_lbfgs={"solver": "lbfgs", "alphas": 2, '
+                                   '"cv": 2, "max_iter": 5}', "--contenders", "lr"])
+    assert args.contenders == ["lr", "cv_lbfgs"]
+    try:
+        X, Y, _ = synthetic
+        model = _contenders.CONTENDERS["cv_lbfgs"].fit(X, Y, seed=0)
+        assert type(model).__name__ == "RobustLogisticRegressionCV"
+        assert model.solver == "lbfgs" and model.alphas_.shape == (2,)
+    finally:
+        del _contenders.CONTENDERS["cv_lbfgs"]
+
+
+@pytest.mark.parametrize("option", ["--rlr", "--rlr-cv"])
 @pytest.mark.parametrize("spec", ['x={"alpha": 0.1', 'rlr_default={"alpha": 0.1}',
                                   'x={"no_such_parameter": 1}', 'x=[1]'])
-def test_rlr_option_rejects_bad_specs(spec):
+def test_rlr_option_rejects_bad_specs(option, spec):
     with pytest.raises(SystemExit):
-        run_quality.parse_args(["--rlr", spec])
+        run_quality.parse_args([option, spec])
     assert "x" not in _contenders.CONTENDERS
 
 

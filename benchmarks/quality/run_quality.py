@@ -8,6 +8,7 @@ to import its sibling modules ``_data``, ``_contenders``, ``_scores``, ``_head``
         --contenders lr_balanced,rlr_default --n-splits 10 --n-jobs 2
     .venv/bin/python benchmarks/quality/run_quality.py --contenders lr_balanced \\
         --rlr 'rlr_30_epochs={"max_iter": 30}'      # any RobustLogisticRegression setting
+        --rlr-cv 'cv_lbfgs={"solver": "lbfgs"}'      # any RobustLogisticRegressionCV one
 
 For every split and contender: fit on the training images' noisy tags (``lr_clean``:
 on their clean labels, the ceiling), score on the test images against their clean
@@ -329,24 +330,27 @@ def parse_args(argv=None):
     parser.add_argument("--rlr", action="append", default=[], metavar="NAME=JSON",
                         help='an extra contender RobustLogisticRegression(**JSON), e.g. '
                              '--rlr \'a1e-3={"alpha": 0.001}\' (repeatable)')
+    parser.add_argument("--rlr-cv", action="append", default=[], metavar="NAME=JSON",
+                        help="the same for RobustLogisticRegressionCV(**JSON)")
     parser.add_argument("--quick", action="store_true", help="3 splits (smoke run)")
     parser.add_argument("--n-jobs", type=int, default=1, help="splits in parallel (<= 2 here)")
     parser.add_argument("--output", default=None,
                         help="result file name in benchmarks/results (default quality_<dataset>.json)")
     args = parser.parse_args(argv)
     args.contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
-    for spec in args.rlr:
+    for spec, cv in [(spec, False) for spec in args.rlr] + [(spec, True) for spec in args.rlr_cv]:
+        option = "--rlr-cv" if cv else "--rlr"
         name, _, params = spec.partition("=")
         try:
             params = json.loads(params)
         except json.JSONDecodeError as exc:
-            parser.error(f"--rlr {spec!r}: the part after '=' is not JSON ({exc})")
+            parser.error(f"{option} {spec!r}: the part after '=' is not JSON ({exc})")
         if not name or name in CONTENDERS or not isinstance(params, dict):
-            parser.error(f"--rlr {spec!r}: expected NEW_NAME={{\"param\": value, ...}}")
+            parser.error(f"{option} {spec!r}: expected NEW_NAME={{\"param\": value, ...}}")
         try:
-            CONTENDERS[name] = rlr_contender(params)
+            CONTENDERS[name] = rlr_contender(params, cv=cv)
         except (TypeError, ValueError) as exc:
-            parser.error(f"--rlr {spec!r}: {exc}")
+            parser.error(f"{option} {spec!r}: {exc}")
         args.contenders.append(name)
     unknown = [c for c in args.contenders if c not in CONTENDERS]
     if unknown:
