@@ -52,11 +52,12 @@ class RobustLogisticRegression(
     solver : {"sgd", "lbfgs"}, default="sgd"
         How ``fit`` trains. "sgd": minibatch stochastic EM (the paper's; what
         ``partial_fit`` always does). "lbfgs": full-batch L-BFGS on the same MAP
-        objective, per tag (own curvature pairs and line search), pi/gamma as
-        logits beside the weights; for data in memory, holding 20 more copies of
-        ``coef_``. An epoch (``max_iter``, ``n_iter_``, ``tol``, early stopping) is
-        then one iteration, a pass over the data (more when it backtracks); the
-        rate, momentum, EM-step and shuffling parameters do not apply.
+        objective, per tag (own curvature pairs and line search), pi/gamma as logits
+        beside the weights: for data in memory (on a few hundred images that optimum
+        over-fits; see the user guide), holding 20 more copies of ``coef_``. An epoch
+        (``max_iter``, ``n_iter_``, ``tol``, early stopping) is then one iteration, a
+        pass over the data or more; the rate, momentum, EM-step and shuffling
+        parameters do not apply.
     learning_rate : {"constant", "invscaling", "adaptive"}, default="adaptive"
         "constant": ``eta0`` throughout. "invscaling": ``eta0 / (1 + t) ** power_t``
         after t minibatch updates. "adaptive": ``eta0`` until ``n_iter_no_change``
