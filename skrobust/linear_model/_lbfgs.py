@@ -124,7 +124,7 @@ class PerTagLBFGS:
         return 1 / xp.maximum(norm, xp.ones_like(norm))
 
     def step(self):
-        """One iteration for every tag; returns how many tags moved."""
+        """One iteration for every tag; returns how many tags accepted a step."""
         xp, dtype = self.xp, self.scalar_dtype
         direction = self._direction()
         slope = _per_tag_dot(self.grads, direction, xp, dtype)
@@ -135,6 +135,7 @@ class PerTagLBFGS:
             slope = xp.where(uphill, _per_tag_dot(self.grads, direction, xp, dtype), slope)
         step = xp.ones_like(slope)
         pending = slope < 0  # a zero gradient has nowhere to go
+        accepted = xp.zeros_like(pending)
         new_params, new_values, new_grads, new_aux = (
             self.params, self.values, self.grads, self.aux)
         for _ in range(_MAX_HALVINGS + 1):
@@ -152,16 +153,20 @@ class PerTagLBFGS:
             new_values = xp.where(accept, values, new_values)
             new_aux = tuple(xp.where(accept, a, b) for a, b in zip(aux, new_aux))
             pending = pending & ~accept
+            accepted = accepted | accept
             step = xp.where(pending, step / 2, step)
         s = tuple(a - b for a, b in zip(new_params, self.params))
         y = tuple(a - b for a, b in zip(new_grads, self.grads))
         sy = _per_tag_dot(s, y, xp, dtype)
-        good = sy > 0  # keeps H positive definite; a tag that did not move has sy = 0
+        # Only pairs with s.y > 0 keep H positive definite (a tag that did not move has
+        # s.y = 0; on the non-convex missing-tag objective a tag that moved may have
+        # s.y < 0): the others are dropped for that tag.
+        good = sy > 0
         rho = xp.where(good, 1 / xp.where(good, sy, xp.ones_like(sy)), xp.zeros_like(sy))
         self._pairs.append((s, y, rho))
         if len(self._pairs) > self.memory:
             self._pairs.pop(0)
-        moved = int(xp.sum(xp.astype(good, xp.int32)))
+        moved = int(xp.sum(xp.astype(accepted, xp.int32)))
         self.params, self.values, self.grads, self.aux = (
             new_params, new_values, new_grads, new_aux)
         return moved
