@@ -109,3 +109,18 @@ def test_keeps_at_most_memory_pairs(memory):
     for _ in range(6):
         optimizer.step()
     assert len(optimizer._pairs) == memory
+
+
+def test_a_step_on_negative_curvature_counts_as_moving():
+    """cos(w) from w = 0.5: the first step, -g (|g| < 1), to 0.5 + sin(0.5) decreases f
+    where the curvature is negative (s.y < 0). The pair is dropped, but the tag
+    moved: not "converged"."""
+
+    def fun(params):
+        (w,) = params
+        return np.cos(w[:, 0]), (-np.sin(w),), ()
+
+    optimizer = PerTagLBFGS(fun, (np.full((1, 1), 0.5),))
+    assert optimizer.step() == 1
+    np.testing.assert_allclose(optimizer.params[0], 0.5 + np.sin(0.5))
+    assert optimizer._pairs[-1][2][0] == 0.0  # rho 0: the pair is not used
