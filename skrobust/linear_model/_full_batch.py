@@ -161,6 +161,7 @@ class FullBatchTrainer:
                 "features (e.g. StandardScaler)."
             )
         self.stalled = False
+        self.device = device
 
     def iterate(self, model):
         """One L-BFGS iteration, committed to ``model``; returns the pass's loss (the
@@ -180,6 +181,6 @@ class FullBatchTrainer:
         # An "auto" prior is refitted to the new EM counts, as after an SGD pass;
         # the objective then changes only in its prior terms.
         model._update_noise_priors()
-        objective.prior = model._config().noise_prior
+        objective.prior = model._noise_prior_counts(xp, params[0].dtype, self.device)
         optimizer.reset_values(*objective.total(params, aux, grads=optimizer.grads))
         return float(xp.mean(aux[0]))
