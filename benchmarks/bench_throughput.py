@@ -11,7 +11,10 @@ measured side by side in one run (medians):
 * MultiOutputClassifier(SGDClassifier(loss="log_loss")).partial_fit on the same chunk
   (one sklearn estimator per tag), the obvious sklearn route;
 * both partial_fit patterns again with the BLAS fast path of skrobust.linear_model._kernels
-  switched off (``*_numpy_ops``: NumPy's operators), to show what it gains.
+  switched off (``*_numpy_ops``: NumPy's operators), to show what it gains;
+* the one-minibatch calls again with every chunk through sklearn's validate_data
+  (``one_call_ms_full_validation``), to show what the plain-NumPy check of later
+  chunks gains.
 
 Goals (issue 16): >= 0.90 of the two GEMMs' rate at >= 1,000 tags and >= 0.80 at 81,
 in a chunk (``fraction_of_gemm``) and in one-minibatch calls
@@ -62,6 +65,15 @@ def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
         for X_b, Y_b in minibatches:
             model.partial_fit(X_b, Y_b)
 
+    def full_validation(function):
+        def run():
+            model._is_plain_numpy_chunk = lambda X, y, classes: False
+            try:
+                function()
+            finally:
+                del model._is_plain_numpy_chunk
+        return run
+
     times = interleaved_medians({
         # The chunk's minibatches streamed one partial_fit call each: pays validation
         # and the atomicity of a call once per step. Timed as a run of calls, like
@@ -76,6 +88,9 @@ def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
         # (skrobust.linear_model._kernels), to show what the fast path gains on this machine.
         "single_numpy_ops": without_blas(one_call_per_minibatch),
         "chunk_numpy_ops": without_blas(lambda: model.partial_fit(X_chunk, Y_chunk)),
+        # One-minibatch calls again with every chunk through sklearn's validate_data,
+        # to show what the plain-NumPy fast path of later calls gains.
+        "single_full_validation": full_validation(one_call_per_minibatch),
     }, repeats=repeats)
     single, gemm = times["single"] / steps_per_chunk, times["gemm"]
     step = times["chunk"] / steps_per_chunk
@@ -94,6 +109,7 @@ def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
         "one_call_vs_step": single / step,
         "step_ms_numpy_ops": 1e3 * times["chunk_numpy_ops"] / steps_per_chunk,
         "one_call_ms_numpy_ops": 1e3 * times["single_numpy_ops"] / steps_per_chunk,
+        "one_call_ms_full_validation": 1e3 * times["single_full_validation"] / steps_per_chunk,
         "sgd_ms": None,
         "speedup_vs_sgd": None,
         "one_call_speedup_vs_sgd": None,
