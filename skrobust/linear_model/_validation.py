@@ -14,6 +14,7 @@ from skrobust._array_api import (
     get_namespace_and_device,
     max_float_dtype,
     move_to,
+    numpy_namespace,
     to_numpy,
 )
 from skrobust.linear_model._tag_names import as_name_array
@@ -52,6 +53,11 @@ def _checked_weights(sample_weight, X, xp):
     return cast
 
 
+def _marks_tags_by_1(pos_label):
+    """Whether ``pos_label`` fits a 2-D tag matrix, which marks every tag by 1."""
+    return pos_label is None or (isinstance(pos_label, Real) and pos_label == 1)
+
+
 def _rows_with_weight(weights, xp):
     """How many rows have a positive sample weight (one host transfer)."""
     return float(xp.sum(xp.astype(weights > 0, weights.dtype)))
@@ -63,7 +69,8 @@ class _TrainingDataMixin:
     def _validate_training_data(self, X, y, sample_weight, classes, first_call):
         """Validate one fit/partial_fit call's data without changing the model."""
         if not first_call and self._is_plain_numpy_chunk(X, y, classes):
-            return X, y, _checked_weights(sample_weight, X, np), np, None
+            weights = _checked_weights(sample_weight, X, numpy_namespace)
+            return X, y, weights, numpy_namespace, None
         xp, is_array_api, device = get_namespace_and_device(X)
         if not first_call:
             check_same_namespace(X, self, attribute="coef_", method="partial_fit")
@@ -95,9 +102,7 @@ class _TrainingDataMixin:
             # used to be ignored without a word.
             if classes is not None:
                 raise ValueError("classes is only used with a 1-D (binary) y.")
-            if self.pos_label is not None and not (
-                isinstance(self.pos_label, Real) and self.pos_label == 1
-            ):
+            if not _marks_tags_by_1(self.pos_label):
                 raise ValueError(
                     f"pos_label={self.pos_label!r} is only used with a 1-D binary y; a "
                     "2-D tag matrix marks every tag by 1. Leave pos_label=None."
@@ -136,9 +141,7 @@ class _TrainingDataMixin:
         if not (
             type(X) is np.ndarray and type(y) is np.ndarray and classes is None
             and type(self.coef_) is np.ndarray and self._multilabel
-            and not hasattr(self, "feature_names_in_")
-            and (self.pos_label is None or (isinstance(self.pos_label, Real)
-                                            and self.pos_label == 1))
+            and not hasattr(self, "feature_names_in_") and _marks_tags_by_1(self.pos_label)
         ):
             return False
         n_tags, n_features = self.coef_.shape

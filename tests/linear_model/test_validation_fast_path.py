@@ -133,3 +133,17 @@ def test_pos_label_other_than_1_with_a_tag_matrix_still_raises(chunks):
     model.set_params(pos_label=0)
     with pytest.raises(ValueError, match="pos_label=0 is only used with a 1-D binary y"):
         model.partial_fit(X, Y)
+
+
+def test_it_returns_what_the_full_validation_returns(chunks, monkeypatch):
+    model = RobustLogisticRegression(batch_size=100).partial_fit(*chunks[0])
+    X, Y = chunks[1]
+    weights = np.linspace(0.5, 2.0, X.shape[0])
+    fast = model._validate_training_data(X, Y, weights, None, first_call=False)
+    monkeypatch.setattr(RobustLogisticRegression, "_is_plain_numpy_chunk",
+                        lambda self, X, y, classes: False)
+    full = model._validate_training_data(X, Y, weights, None, first_call=False)
+    assert fast[0] is full[0] is X and fast[1] is full[1] is Y  # no copies either way
+    np.testing.assert_array_equal(fast[2], full[2])
+    assert fast[2].dtype == full[2].dtype
+    assert fast[3] is full[3] and fast[4] is full[4] is None
