@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-# Where a source checkout keeps the shared data: <repo>/../shared/data.
-_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# Where a source checkout keeps the shared data: <repo>/../shared/data, beside the
+# checkout (as tests/_shared.py and CI have it). parents[2] is <repo> itself.
+_SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 # Tagging rates of the simulated MULAN scene tags: spread out, so that a learned pi
 # can be checked against a known truth (and the correlation is meaningful).
 SCENE_PI = (0.2, 0.3, 0.4, 0.5, 0.6, 0.8)
