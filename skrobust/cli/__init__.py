@@ -13,6 +13,8 @@ import sys
 
 from skrobust.cli import _demo, _featurize, _predict, _report, _train
 from skrobust.cli._errors import run_command
+from skrobust.cli._outputs import refuse_outputs_that_are_inputs
+from skrobust.cli._types import path_roles
 
 COMMANDS = (_demo, _featurize, _train, _predict, _report)
 
@@ -61,8 +63,14 @@ def build_parser():
                         help="show the version of skrobust and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        command.add_parser(commands, common)
+        sub = command.add_parser(commands, common)
+        sub.set_defaults(path_roles=path_roles(sub))  # for the output-is-input guard
     return parser
+
+
+def _run_guarded(args):
+    refuse_outputs_that_are_inputs(args)  # before anything is read or written
+    return args.run(args)
 
 
 def main(argv=None):
@@ -92,7 +100,7 @@ def main(argv=None):
     check = getattr(args, "check", None)
     if check is not None:
         check(args)  # checks across arguments: usage errors too
-    return run_command(args.run, args)
+    return run_command(_run_guarded, args)
 
 
 __all__ = ["build_parser", "main"]

@@ -79,6 +79,74 @@ def write_text(path, text):
         tmp.write_text(text, encoding="utf-8")
 
 
+def _same(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one does not exist (or cannot be looked at)
+        return False
+
+
+def _inside(path, folder):
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # a symlink loop: not something we write into
+        return False
+
+
+def _read_by(path):
+    """What a command reads for an input: the path and the sidecars it may read."""
+    path = Path(path)
+    return [path, photo_list_path(path), tag_list_path(path)]
+
+
+def _written_by(path):
+    """``(files, folders)`` a command may replace or delete when it writes ``path``.
+
+    The output itself and the sidecars the commands write next to it (the photo
+    list, the skipped list, the tag list), and featurize's partial-work folder.
+    """
+    path = Path(path)
+    files = [path, photo_list_path(path), tag_list_path(path),
+             path.with_name(f"{path.stem}.skipped.txt")]
+    return files, [path.with_name(f"{path.stem}.partial")]
+
+
+def _values(args, dests):
+    for dest in dests:
+        value = getattr(args, dest, None)
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if item is not None:
+                yield dest, Path(item)
+
+
+def refuse_outputs_that_are_inputs(args):
+    """An output that is one of the command's inputs would destroy it: refuse.
+
+    As ``cp a a`` does, by ``os.path.samefile`` (so also through symbolic and hard
+    links), with or without ``--overwrite``. The command's path options are found by
+    their argparse types (``args.path_roles``, set by the parser); a sidecar the
+    command writes next to an output (``.photos.txt``, ``.tags.txt``,
+    ``.skipped.txt``) counts as written, one it reads next to an input as read, and
+    an input inside the ``.partial/`` folder featurize deletes as destroyed.
+    """
+    inputs, outputs = getattr(args, "path_roles", ((), ()))
+    read = [(dest, path) for dest, given in _values(args, inputs)
+            for path in _read_by(given) if path.exists()]
+    for out_dest, output in _values(args, outputs):
+        files, folders = _written_by(output)
+        for _, path in read:
+            if any(_same(path, written) for written in files):
+                raise CommandError(
+                    f"the output {output} and the input {path} are the same file: "
+                    "writing one would destroy the other; choose another "
+                    f"--{out_dest.replace('_', '-')}")
+            if any(_inside(path, folder) for folder in folders if folder.is_dir()):
+                raise CommandError(
+                    f"the input {path} is inside {folders[0]}, the folder of partial "
+                    f"work that --{out_dest.replace('_', '-')} {output} discards; "
+                    "move it out first")
+
+
 def photo_list_path(features_path):
     """The sidecar naming the photo of each feature row: ``features.photos.txt``."""
     features_path = Path(features_path)

@@ -115,6 +115,21 @@ def output_file(text):
     return path
 
 
+INPUT_TYPES = (existing_file, existing_dir, existing_path)
+OUTPUT_TYPES = (output_file, output_dir)
+
+
+def path_roles(parser):
+    """``(inputs, outputs)``: the destinations of ``parser``'s path options, by type.
+
+    The command line's output-is-an-input guard reads them (``_outputs``), so a new
+    option is covered by giving it one of these types.
+    """
+    inputs = [a.dest for a in parser._actions if a.type in INPUT_TYPES]
+    outputs = [a.dest for a in parser._actions if a.type in OUTPUT_TYPES]
+    return tuple(inputs), tuple(outputs)
+
+
 def add_model_and_features(parser):
     """The ``--model`` and ``--features`` options of the commands that apply a model."""
     parser.add_argument("--model", required=True, type=existing_file,
