@@ -2,6 +2,7 @@
 
 from skrobust.datasets._embedded import load_mirflickr_subset
 from skrobust.datasets._mirflickr import MIRFLICKR_CONCEPTS, load_mirflickr25k
+from skrobust.datasets._mirflickr_features import load_mirflickr_features
 from skrobust.datasets._mulan import SCENE_LABELS, load_mulan_scene
 from skrobust.datasets._nuswide import NUSWIDE_FEATURES, iter_nuswide_tags, load_nuswide
 from skrobust.datasets._synthetic import make_tagged_classification
@@ -15,6 +16,7 @@ __all__ = [
     "iter_nuswide_tags",
     "iter_yfcc100m",
     "load_mirflickr25k",
+    "load_mirflickr_features",
     "load_mirflickr_subset",
     "load_mulan_scene",
     "load_nuswide",
