@@ -28,7 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from _common import print_table, save
 from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
-from skrobust.linear_model._cv import _repeat_columns
+from skrobust.linear_model._auto_alpha import repeat_columns
 from skrobust._array_api import numpy_namespace
 from skrobust.datasets import make_tagged_classification
 
@@ -59,10 +59,10 @@ def main(argv=None):
     alphas = cv_model._alpha_grid()
     n_fold = args.n - args.n // args.folds
     X_fold, Y_fold = X[:n_fold], Y[:n_fold]
-    Y_wide = _repeat_columns(Y_fold, len(alphas), numpy_namespace)
+    Y_wide = repeat_columns(Y_fold, len(alphas), numpy_namespace)
 
     def one_fit():
-        return RobustLogisticRegression(random_state=0).fit(X, Y)
+        return RobustLogisticRegression(alpha=1e-4, random_state=0).fit(X, Y)
 
     def stacked_fold():
         model = RobustLogisticRegression(alpha=np.repeat(alphas, args.tags), random_state=0)
@@ -71,7 +71,7 @@ def main(argv=None):
         return model.fit(X_fold, Y_wide)
 
     def one_fit_wide():
-        return RobustLogisticRegression(random_state=0).fit(X_fold, Y_wide)
+        return RobustLogisticRegression(alpha=1e-4, random_state=0).fit(X_fold, Y_wide)
 
     def cv_fit():
         return RobustLogisticRegressionCV(alphas=args.alphas, cv=args.folds,

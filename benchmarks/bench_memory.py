@@ -32,7 +32,7 @@ def rss_mb():
             if line.startswith("VmRSS"):
                 return int(line.split()[1]) / 1024
 baseline = rss_mb()
-model = RobustLogisticRegression(batch_size=500, momentum=momentum, random_state=0)
+model = RobustLogisticRegression(alpha=1e-4, batch_size=500, momentum=momentum, random_state=0)
 rng = np.random.default_rng(0)
 for i in range(n_chunks):
     X = rng.standard_normal((chunk_rows, d), dtype=np.float32)

@@ -18,7 +18,7 @@ def measure(n_tags, n, d=4096, repeats=5):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, d), dtype=np.float32)
     Y = (rng.random((500, n_tags)) < 0.05).astype(np.int8)
-    model = RobustLogisticRegression(batch_size=500).partial_fit(X[:500], Y)
+    model = RobustLogisticRegression(alpha=1e-4, batch_size=500).partial_fit(X[:500], Y)
     W = np.ascontiguousarray(model.coef_)
     product = median_time(lambda: X @ W.T, repeats=repeats)
     proba = median_time(lambda: model.predict_proba(X), repeats=repeats)

@@ -62,7 +62,7 @@ def child(directory, chunk, mode):
     data = ChunkedDataset(X, directory / "Y.npy", chunk_size=chunk, random_state=0)
     floor_kb = _status_kb("VmRSS")
     start = time.perf_counter()
-    model = fit_stream(RobustLogisticRegression(random_state=0), data, progress=False)
+    model = fit_stream(RobustLogisticRegression(alpha=1e-4, random_state=0), data, progress=False)
     seconds = time.perf_counter() - start
     print(json.dumps({
         "rows": data.n_samples,

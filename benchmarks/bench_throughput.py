@@ -47,7 +47,7 @@ def measure(n_tags, n=500, d=4096, steps_per_chunk=10, repeats=5, sgd_repeats=3,
     Y_chunk[1::n] = 0  # (SGDClassifier needs both)
     X, Y = X_chunk[:n], Y_chunk[:n]
 
-    model = RobustLogisticRegression(batch_size=n, shuffle=False).partial_fit(X, Y)
+    model = RobustLogisticRegression(alpha=1e-4, batch_size=n, shuffle=False).partial_fit(X, Y)
     W = np.ascontiguousarray(model.coef_)
     R = rng.standard_normal((n, n_tags), dtype=np.float32)
     def without_blas(function):

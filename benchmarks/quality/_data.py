@@ -26,7 +26,9 @@ from sklearn.utils import Bunch
 from _head import fit_linear_head, sigmoid, weighted_bce
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path("/work/shared/data")
+# The shared data sit beside the checkout: <repo>/../shared/data.
+DATA = ROOT.parent / "shared" / "data"
+MIRFLICKR_FEATURES = DATA / "mirflickr25k" / "features" / "effnetlite0_thumb128.npy"
 TAG_NOISE = ROOT / "docs" / "results" / "tag_noise.json"
 #: Logit slope of the image-dependent omission model, P(tag | z=1, x) = sigmoid(a + b u(x)).
 IMAGE_SLOPE = 1.5
@@ -168,6 +170,32 @@ def load_mirflickr(n_splits=20):
     return splits
 
 
+def load_mirflickr12k(n_splits=10, features=MIRFLICKR_FEATURES):
+    """The at-scale real set: 12,541 MIRFLICKR photos (CNN features of 128-px
+    thumbnails, ``../shared/data/mirflickr25k/features``), real user tags mapped to the
+    24 concepts (name + synonyms map, as the embedded photos), manual labels.
+
+    Splits: ``ShuffleSplit(train_size=0.7, test_size=0.3, random_state=s)`` for
+    s = 0..n_splits-1; the clean set is the first 50 shuffled training images (what
+    a user could check by hand). ``true_pi`` is None (measured per training split);
+    ``n_tags`` holds each image's number of vocabulary tags (the tagging effort).
+    """
+    from skrobust.datasets import load_mirflickr_features
+    from skrobust.experiments._demo_data import _concept_map, concept_tags_and_positions
+
+    mir = load_mirflickr_features(features, data_home=DATA / "mirflickr25k")
+    Y, _ = concept_tags_and_positions(mir.tags, _concept_map("synonyms"), [])
+    X = np.asarray(mir.data, dtype=np.float32)
+    Z = np.asarray(mir.target, dtype=np.int8)
+    splits = []
+    for s in range(n_splits):
+        (train, test), = ShuffleSplit(1, train_size=0.7, test_size=0.3, random_state=s).split(X)
+        split = _split(X, Y, Z, mir.target_names, train, test, 50, None, f"mirflickr12k/{s}")
+        split.n_tags = mir.n_tags
+        splits.append(split)
+    return splits
+
+
 def load_scene(n_splits=10, omission="random", seed=0):
     """MULAN scene (2,407 images, 294 features, 6 labels) with simulated tags.
 
@@ -224,9 +252,12 @@ def load_corel16k(n_splits=10, omission="random", seed=0, min_positives=10):
 
 
 def load(name, n_splits=None, omission="random"):
-    """Splits of a benchmark data set by name ("mirflickr", "scene", "corel16k")."""
+    """Splits of a benchmark data set by name ("mirflickr", "mirflickr12k", "scene",
+    "corel16k")."""
     if name == "mirflickr":
         return load_mirflickr(20 if n_splits is None else n_splits)
+    if name == "mirflickr12k":
+        return load_mirflickr12k(10 if n_splits is None else n_splits)
     if name == "scene":
         return load_scene(10 if n_splits is None else n_splits, omission)
     if name == "corel16k":

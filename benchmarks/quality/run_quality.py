@@ -43,10 +43,12 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 import _data  # noqa: E402
 import _scores  # noqa: E402
-from _contenders import CONTENDERS, Skipped, rlr_contender  # noqa: E402
+from _contenders import C_GRID, CONTENDERS, Skipped, rlr_contender  # noqa: E402
 
 RESULTS_DIR = HERE.parent / "results"
 REFERENCES = ("lr_balanced", "lr")
+#: Data sets with real user tags (no simulated omission).
+REAL_TAGS = ("mirflickr", "mirflickr12k")
 DEFAULT_CONTENDERS = (
     "lr", "lr_balanced", "elkan_noto", "wan", "epr", "em", "llr", "lr_clean",
     "rlr_default", "rlr_early", "rlr_cv",
@@ -104,6 +106,7 @@ def run_split(split, contenders, *, seed=None, standardize=True, verbose=True):
         "pi_reference": np.asarray(pi_ref, dtype=float).tolist(),
         "pi_reference_kind": "simulated" if split.true_pi is not None else "measured_on_train",
         "scores": {}, "fit_seconds": {}, "calibrate_seconds": {}, "chosen_C": {},
+        "chosen_alpha": {},
         "pi": {}, "skipped": {}, "warnings": {},
     }
     with threadpool_limits(1):
@@ -130,6 +133,11 @@ def run_split(split, contenders, *, seed=None, standardize=True, verbose=True):
                                                 k=annotation_k(split))
             if getattr(model, "C", None) is not None and hasattr(model, "cv_auc_"):
                 out["chosen_C"][name] = float(model.C)
+                if model.C in (min(C_GRID), max(C_GRID)):
+                    out["warnings"].setdefault(name, []).append(
+                        f"C={model.C:g} is at the edge of the grid: widen C_GRID")
+            if isinstance(getattr(model, "alpha_", None), float):
+                out["chosen_alpha"][name] = model.alpha_
             if getattr(model, "pi_", None) is not None:
                 out["pi"][name] = np.asarray(model.pi_, dtype=float).tolist()
             start = time.perf_counter()
@@ -320,7 +328,7 @@ def _jsonable(obj):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="mirflickr",
-                        choices=["mirflickr", "scene", "corel16k", "all"])
+                        choices=["mirflickr", "mirflickr12k", "scene", "corel16k", "all"])
     parser.add_argument("--omission", default="random", choices=["random", "image", "both"],
                         help="simulated tag omission for scene/corel16k")
     parser.add_argument("--n-splits", type=int, default=None,
@@ -362,7 +370,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    datasets = ["mirflickr", "scene", "corel16k"] if args.dataset == "all" else [args.dataset]
+    datasets = (["mirflickr", "mirflickr12k", "scene", "corel16k"] if args.dataset == "all"
+                else [args.dataset])
     omissions = ["random", "image"] if args.omission == "both" else [args.omission]
     report = {
         "command": " ".join([sys.executable] + sys.argv) if argv is None else " ".join(argv),
@@ -372,8 +381,9 @@ def main(argv=None):
     }
     start = time.perf_counter()
     for name in datasets:
-        for omission in (["real"] if name == "mirflickr" else omissions):
-            label = name if name == "mirflickr" else f"{name}-{omission}"
+        real_tags = name in REAL_TAGS
+        for omission in (["real"] if real_tags else omissions):
+            label = name if real_tags else f"{name}-{omission}"
             splits = _data.load(name, args.n_splits, omission)
             print(f"\n{label}: {len(splits)} splits, contenders {args.contenders}", flush=True)
             results = run(splits, args.contenders, n_jobs=args.n_jobs)

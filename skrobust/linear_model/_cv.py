@@ -15,7 +15,6 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -23,34 +22,13 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 
-from skrobust._array_api import get_namespace_and_device, to_numpy
+from skrobust._array_api import to_numpy
+from skrobust.linear_model._auto_alpha import path_model, repeat_columns
 from skrobust.linear_model._sgd_em import row_index, take_rows
 from skrobust.linear_model._robust import RobustLogisticRegression
 
 def _never(estimator):
     return False
-
-
-def _tile_per_tag(value, per_tag_ndim, n_copies):
-    """A per-tag parameter repeated for every copy of the tags; shared values as is.
-
-    ``per_tag_ndim`` is the number of dimensions of the parameter's per-tag form: 1
-    for ``pi_init`` (n_tags,), 2 for a Beta prior (n_tags, 2) (whose shared form is
-    one pair, of 1 dimension).
-    """
-    if value is None or isinstance(value, str):
-        return value
-    array = np.asarray(value, dtype=float)
-    if array.ndim != per_tag_ndim:
-        return value
-    return np.concatenate([array] * n_copies, axis=0)
-
-
-def _repeat_columns(Y, n_copies, xp):
-    """[Y, Y, ..., Y]: one copy of the tags per strength."""
-    if sp.issparse(Y):
-        return sp.hstack([Y] * n_copies, format="csr")
-    return xp.concat([Y] * n_copies, axis=1)
 
 
 def _fold_scores(params, alphas, X, Y, weights, train, test, xp, every_epoch):
@@ -59,16 +37,9 @@ def _fold_scores(params, alphas, X, Y, weights, train, test, xp, every_epoch):
     the model after e + 1 epochs (a fit that converged earlier keeps its last row, as
     its model stays as it was); otherwise once, at the end (n_scored = 1)."""
     n_tags, n_alphas = Y.shape[1], len(alphas)
-    fold = dict(params)
-    fold["pos_label"] = None  # Y is already the 0/1 tag matrix of the positive label
-    for name, per_tag_ndim in (("pi_init", 1), ("gamma_init", 1), ("pi_prior", 2),
-                               ("gamma_prior", 2)):
-        fold[name] = _tile_per_tag(fold[name], per_tag_ndim, n_alphas)
-    model = RobustLogisticRegression(alpha=np.repeat(alphas, n_tags), **fold)
-    # Each strength's copy of the tags gets its own empirical-Bayes prior.
-    model._prior_groups = [slice(i * n_tags, (i + 1) * n_tags) for i in range(n_alphas)]
+    model = path_model(params, alphas, n_tags)
     X_test = take_rows(X, test, xp)
-    Y_test = _repeat_columns(take_rows(Y, test, xp), n_alphas, xp)
+    Y_test = repeat_columns(take_rows(Y, test, xp), n_alphas, xp)
     w_test = take_rows(weights, test, xp)
     total_weight = max(float(xp.sum(w_test)), 1e-300)
     path = []
@@ -83,7 +54,7 @@ def _fold_scores(params, alphas, X, Y, weights, train, test, xp, every_epoch):
         # Not converging within max_iter is what the epoch path measures; the refit
         # warns if it matters.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(take_rows(X, train, xp), _repeat_columns(take_rows(Y, train, xp), n_alphas, xp),
+        model.fit(take_rows(X, train, xp), repeat_columns(take_rows(Y, train, xp), n_alphas, xp),
                   sample_weight=take_rows(weights, train, xp))
     if every_epoch:
         path += [path[-1]] * (int(params["max_iter"]) - len(path))
@@ -349,10 +320,6 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         self.alphas_ = self._on_device(alphas)
         self.scores_ = self._on_device(paths[:, row])
         self.epoch_scores_ = self._on_device(paths.sum(axis=3))
-
-    def _on_device(self, values):
-        xp, _, device = get_namespace_and_device(self.coef_)
-        return xp.asarray(values, dtype=self.coef_.dtype, device=device)
 
     # Streaming continues a model with a known strength: choose it here, then train
     # RobustLogisticRegression(alpha=model.alpha_) with partial_fit.

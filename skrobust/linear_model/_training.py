@@ -17,6 +17,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust.linear_model import _em
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
+from skrobust.linear_model._auto_alpha import choose_strength, held_out_path
 from skrobust.linear_model._full_batch import FullBatchTrainer
 from skrobust.linear_model._tag_names import default_tag_names, names_from_target
 from skrobust.linear_model._sgd_em import (
@@ -79,6 +80,12 @@ class _TrainingMixin:
         validation = None
         if self.early_stopping:
             X, Y, weights, validation = self._hold_out(X, Y, weights, xp)
+        max_iter = self.max_iter
+        if not (continuing and isinstance(self.alpha, str)):  # a warm start keeps "auto"'s choice
+            chosen_epochs = self._resolve_alpha(X, Y, weights, xp)
+            if chosen_epochs is not None and validation is None:
+                # Early stopping, if asked for, chooses the epochs itself.
+                max_iter = min(chosen_epochs, self.max_iter)
         # The prior's pseudo-counts weigh against the training rows once: every
         # epoch sees the same images again, which adds no information about pi.
         # Weights are relative (gradients and statistics are weighted means), so N
@@ -97,7 +104,7 @@ class _TrainingMixin:
         converged = False
         best = None
         self.validation_score_ = None
-        for epoch in range(1, self.max_iter + 1):
+        for epoch in range(1, max_iter + 1):
             if full_batch is None:
                 loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started))
             else:
@@ -139,7 +146,8 @@ class _TrainingMixin:
                 f"-- {outcome}: {self.n_iter_} passes in total, this fit "
                 f"{time.perf_counter() - started:.2f} s"
             )
-        if not converged and self.tol is not None:
+        # Stopping at the epochs alpha="auto" chose is the choice, not a failure.
+        if not converged and self.tol is not None and max_iter == self.max_iter:
             self._warn_not_converged(monitor.recent_drift())
 
     def _warn_not_converged(self, drift):
@@ -257,13 +265,35 @@ class _TrainingMixin:
             self._tag_names = names if names is not None else default_tag_names(n_tags)
         else:
             self._tag_names = (str(to_numpy(classes)[1]),)
-        self._per_tag_alpha(n_tags)  # a wrong shape fails here, before any training
+        if not isinstance(self.alpha, str):
+            self._per_tag_alpha(n_tags)  # a wrong shape fails here, before any training
         self._host_priors = (None, None)
         self._set_prior_modes(n_tags)
         self.n_iter_ = 0
         self.loss_curve_ = []
         self._learning_rate = float(self.eta0)
         self._rng = check_random_state(self.random_state)
+
+    def _resolve_alpha(self, X, Y, weights, xp):
+        """Set the strength of a new fit (``alpha_``); under ``alpha="auto"`` choose it
+        on held-out rows (see :mod:`._auto_alpha`) and return the epochs chosen with
+        it, else None."""
+        if not isinstance(self.alpha, str):
+            self._alpha = self._per_tag_alpha(Y.shape[1])
+            self.alpha_ = self._alpha if isinstance(self._alpha, float) else self._on_device(
+                self._alpha)
+            self.alpha_path_ = None
+            return None
+        path = held_out_path(self, X, Y, weights, xp)
+        self._alpha, epochs = choose_strength(path)
+        self.alpha_ = self._alpha
+        self.alpha_path_ = None if path is None else self._on_device(path)
+        return epochs
+
+    def _on_device(self, values):
+        """Host values as an array on the model's namespace, device and dtype."""
+        xp, _, device = get_namespace_and_device(self.coef_)
+        return xp.asarray(values, dtype=self.coef_.dtype, device=device)
 
     def _config(self):
         learns_noise = self.noise != "none"

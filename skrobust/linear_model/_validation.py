@@ -195,8 +195,10 @@ class _TrainingDataMixin:
         return np.broadcast_to(values, (n_tags,))
 
     def _per_tag_alpha(self, n_tags):
-        """alpha as a float, or an (n_tags,) NumPy array when it is given per tag."""
-        alpha = np.asarray(self.alpha, dtype=float)
+        """alpha as a float, or an (n_tags,) NumPy array when it is given per tag;
+        under alpha="auto", the strength chosen for the current fit (``alpha_``)."""
+        alpha = np.asarray(self._alpha if isinstance(self.alpha, str) else self.alpha,
+                           dtype=float)
         if alpha.ndim == 0:
             return float(alpha)
         if alpha.shape != (n_tags,):
