@@ -414,6 +414,37 @@ class RobustLogisticRegression(
         )
         return self._log_likelihood_sums(X, Y, weights, xp)
 
+    def score(self, X, y, sample_weight=None):
+        """Mean observed-data log-likelihood of the tags, per example and tag.
+
+        What :class:`~sklearn.model_selection.GridSearchCV` and
+        :func:`~sklearn.model_selection.cross_val_score` use without ``scoring``: the
+        sum of :meth:`tag_log_likelihood` over tags, divided by the summed weights
+        (or rows) and the number of tags (higher is better). It is a proper score of
+        noisy tags under the noise model and needs no clean labels, where
+        ClassifierMixin's accuracy against the noisy tags would choose models that
+        predict no tag at all.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_tags)
+            Their observed tags, as for ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+
+        Returns
+        -------
+        score : float
+            At most 0.
+        """
+        check_is_fitted(self)
+        X, Y, weights, xp, _ = self._validate_training_data(
+            X, y, sample_weight, classes=None, first_call=False
+        )
+        return -self._observed_loss(X, Y, weights, xp)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
