@@ -102,7 +102,8 @@ matplotlib) and, when the MIRFLICKR photos are found, retrieval_grid.png.
 
 Data sets:
   mirflickr-subset  730 MIRFLICKR photos shipped with skrobust (default; offline)
-  mirflickr25k      the 20,015 MIRFLICKR-25k images: --data-dir and --features
+  mirflickr25k      MIRFLICKR-25k photos with features: --data-dir and --features
+                    (default: the shared data's 12,541 photos, features/ beside it)
   mulan-scene       MULAN scene, tag noise simulated with known pi: --data-dir
 
 examples:
@@ -122,7 +123,8 @@ def add_parser(commands, common):
     parser.add_argument("--data-dir", type=_types.existing_dir,
                         help="folder of the mirflickr25k or mulan-scene files")
     parser.add_argument("--features", type=_types.existing_file,
-                        help="mirflickr25k: .npy features, one row per image")
+                        help="mirflickr25k: .npy features with an ids file beside it "
+                        "(<stem>.ids.txt), or one row per image of all_imgs.txt")
     parser.add_argument("--photos-dir", type=_types.existing_dir,
                         help="MIRFLICKR photos (default: $SKROBUST_MIRFLICKR_DIR or the "
                         "shared data checkout)")

@@ -115,37 +115,56 @@ def load_mirflickr_subset_demo(concept_map="synonyms", photos_dir=None):
     )
 
 
+#: The at-scale real set in the shared data: features of 12,541 photos and their ids.
+SHARED_FEATURES = Path("features") / "effnetlite0_thumb128.npy"
+
+
 def load_mirflickr25k_demo(data_dir, features=None, concept_map="synonyms"):
-    """MIRFLICKR-25k's 20,015 labelled images; features must be supplied."""
-    from skrobust.datasets import load_mirflickr25k
+    """MIRFLICKR-25k photos with features: those a features file has rows for.
+
+    ``features`` is a .npy array; with an ids file beside it (``<stem>.ids.txt``, one
+    image number per row, as :func:`skrobust.datasets.load_mirflickr_features` reads)
+    its rows may be any subset of the 20,015 labelled images, else it needs one row
+    per image of ``all_imgs.txt``. Without ``features``, the shared data's at-scale
+    set (``<data_dir>/features/effnetlite0_thumb128.npy``, 12,541 photos) if present.
+    """
+    from skrobust.datasets import load_mirflickr25k, load_mirflickr_features
+    from skrobust.datasets._mirflickr_features import default_ids_path
 
     notes = []
-    mir = load_mirflickr25k(data_dir)
+    if features is None and (Path(data_dir) / SHARED_FEATURES).is_file():
+        features = Path(data_dir) / SHARED_FEATURES
     if features is None:
         raise DemoDataError(
             "MIRFLICKR-25k ships user tags and manual labels but no image features, and "
             "the demo does not invent them. Compute CNN features of its photos "
-            "(skrobust.features.CNNFeaturizer, as scripts/build_mirflickr_subset.py "
-            "does), save them as a .npy array with one row per image of all_imgs.txt, "
-            "and pass --features FILE; or run the demo on the embedded subset "
-            "(--dataset mirflickr-subset)."
-        )
-    X = np.load(features, allow_pickle=False)
-    if X.ndim != 2 or X.shape[0] != len(mir.tags):
-        raise DemoDataError(
-            f"--features {features}: expected {len(mir.tags)} rows (one per image of "
-            f"all_imgs.txt), got an array of shape {X.shape}."
+            "(skrobust featurize), save them as a .npy array with an ids file beside it "
+            "(<stem>.ids.txt, the image number N of each row's mirflickr/imN.jpg) or one "
+            "row per image of all_imgs.txt, and pass --features FILE; or run the demo on "
+            "the embedded subset (--dataset mirflickr-subset)."
         )
     concept_tags = _concept_map(concept_map)
-    Y, positions = concept_tags_and_positions(mir.tags, concept_tags, notes)
-    paths = mir.image_paths
-    if paths is not None and any(p is None for p in paths):
-        paths = None
+    if default_ids_path(features).is_file():
+        mir = load_mirflickr_features(features, data_home=data_dir)
+        X, tags, Z, names, paths = mir.data, mir.tags, mir.target, mir.target_names, None
+    else:
+        mir = load_mirflickr25k(data_dir)
+        X = np.load(features, allow_pickle=False)
+        if X.ndim != 2 or X.shape[0] != len(mir.tags):
+            raise DemoDataError(
+                f"--features {features}: expected {len(mir.tags)} rows (one per image of "
+                f"all_imgs.txt) or an ids file {default_ids_path(features)}, got an array "
+                f"of shape {X.shape}."
+            )
+        tags, Z, names, paths = mir.tags, mir.labels, mir.concept_names, mir.image_paths
+        if paths is not None and any(p is None for p in paths):
+            paths = None
+    Y, positions = concept_tags_and_positions(tags, concept_tags, notes)
     return Bunch(
-        name="mirflickr25k", X=X, Y=Y, Z=mir.labels.astype(np.int8),
-        tag_names=list(mir.concept_names), positions=positions, image_paths=paths,
+        name="mirflickr25k", X=X, Y=Y, Z=Z.astype(np.int8),
+        tag_names=list(names), positions=positions, image_paths=paths,
         true_pi=None, notes=notes, concept_map=concept_map,
-        description=f"MIRFLICKR-25k ({len(mir.tags)} images), features from {features}. "
+        description=f"MIRFLICKR-25k ({len(tags)} images with features from {features}). "
         "Huiskes & Lew, ACM MIR 2008.",
     )
 
