@@ -23,6 +23,7 @@ import numpy as np
 # The loaders' strict reader: UTF-8, split on "\n" only (str.splitlines would also
 # split on U+2028, form feeds..., shifting every later photo's line), undecodable
 # bytes reported by file, line and column.
+from skrobust._persistence._npy import open_regular_file, read_npy
 from skrobust.datasets._text import read_lines
 
 _SEPARATORS = re.compile(r"[,\s]+")
@@ -35,20 +36,23 @@ def split_tags(line):
 
 
 def read_features(path):
-    """A 2-D finite float array from a ``.npy`` file (never unpickled)."""
-    with open(path, "rb") as f:
+    """A 2-D finite float array from a ``.npy`` file (never unpickled).
+
+    The header's declared size is checked against the file's before anything is
+    allocated (a crafted header cannot ask for terabytes), and only a regular file
+    is read (not a FIFO or a device).
+    """
+    f, _ = open_regular_file(path, "features file")  # a FIFO would block open()
+    with f:
         magic = f.read(len(_NPY_MAGIC))
     if magic != _NPY_MAGIC:
         raise ValueError(f"{path}: not a .npy file (it does not start as one; an .npz "
                          "or text file?)")
     try:
-        X = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        if "pickle" in str(exc):  # an object array: loading it would unpickle
-            raise ValueError(f"{path}: holds Python objects, not numbers; refused, since "
-                             "loading it could run code") from None
-        raise ValueError(f"{path}: cannot read it as a .npy array (truncated or "
-                         f"damaged? {exc})") from None
+        X = read_npy(path)
+    except ValueError as exc:
+        message = str(exc).replace(repr(str(path)), "").strip(" .")
+        raise ValueError(f"{path}: cannot read it as a .npy array: {message}") from None
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"{path}: expected a 2-D array with one row per photo, got "
                          f"shape {X.shape}")
