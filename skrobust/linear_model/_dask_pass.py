@@ -261,19 +261,19 @@ def _add(*parts):
 def _finite_block(block):
     from sklearn.utils import assert_all_finite
 
-    assert_all_finite(block[0], input_name="X")
-    return True
+    assert_all_finite(block[0].data if sp.issparse(block[0]) else block[0], input_name="X")
+    return ()
 
 
 class DaskPass:
     """The pass of :class:`._full_batch.FullBatchObjective` over dask arrays.
 
-    With a :class:`distributed.Client` as the current scheduler, the packed row
-    blocks are computed once into the workers' memory (``client.compute``) and each
-    pass is submitted task by task, pinned to the worker holding the block (other
-    workers may take over if it dies). Otherwise each pass is one dask graph
-    (threads, processes or synchronous scheduler) that reads the blocks from their
-    source again: the data then never has to fit in memory at once.
+    With a :class:`distributed.Client` as the current scheduler and ``persist``,
+    the packed row blocks are computed once into the workers' memory
+    (``client.compute``) and each pass is submitted task by task, pinned to the
+    worker holding the block (other workers may take over if it dies). Otherwise
+    each pass is one dask graph that reads the blocks from their source again: on
+    a local scheduler the data then never has to fit in memory at once.
 
     Attributes
     ----------
@@ -281,64 +281,74 @@ class DaskPass:
         Passes run so far.
     """
 
-    def __init__(self, X, Y, weights, batch_size):
+    def __init__(self, X, Y, weights, batch_size, persist=True):
         import dask
 
         self.n = X.shape[0]
         self.batch_size = batch_size
         self.client = current_client()
+        # One block per row block, lined up (validated data already is).
+        rows = X.chunks[0]
+        X = X.rechunk({0: rows, 1: -1}) if len(X.chunks[1]) > 1 else X
+        if Y.chunks[0] != rows or len(Y.chunks[1]) > 1:
+            Y = Y.rechunk({0: rows, 1: -1})
+        weights = weights.rechunk((rows,)) if weights.chunks[0] != rows else weights
+        self._weights = weights
         blocks = [
             dask.delayed(_pack, pure=False)(x, y, w)
             for x, y, w, rows in zip(X.to_delayed().ravel(), Y.to_delayed().ravel(),
                                      weights.to_delayed().ravel(), X.chunks[0])
             if rows > 0  # an empty block adds nothing
         ]
-        if self.client is not None:
-            self.blocks = self.client.compute(blocks)  # futures, held for the fit
-            total = self.client.compute(weights.astype(np.float64).sum())
-            self.weight_sum = np.asarray(total.result(), dtype=weights.dtype)
-        else:
-            self.blocks = blocks
-            self.weight_sum = np.asarray(weights.astype(np.float64).sum().compute(),
-                                         dtype=weights.dtype)
+        self.held = self.client is not None and persist
+        # Futures, held for the fit, or the graph of each block.
+        self.blocks = self.client.compute(blocks) if self.held else blocks
         self.n_passes = 0
+
+    @property
+    def weight_sum(self):
+        """The sample weights' total, in their dtype (one small computation)."""
+        if not hasattr(self, "_weight_sum"):
+            self._weight_sum = np.asarray(
+                self._weights.astype(np.float64).sum().compute(), dtype=self._weights.dtype)
+        return self._weight_sum
 
     def sums(self, coef, intercept, pi, gamma, wide):
         """The sums of :meth:`._full_batch.InMemoryPass.sums`, added over blocks."""
         self.n_passes += 1
-        params = [coef, intercept, pi, gamma]
-        if self.client is not None:
-            return self._distributed_sums(params, wide)
+        return self.map_reduce(_block_sums, [coef, intercept, pi, gamma],
+                               (self.batch_size, wide))
+
+    def map_reduce(self, function, shared, args=()):
+        """``function(block, *shared, *args)`` on every block, summed: ``shared``
+        (arrays) reach each worker once, ``args`` (small) travel in the tasks."""
+        if self.held:
+            # A worker lost while the weights are being broadcast (distributed's
+            # CommClosedError is an OSError): the pass is run again on the workers
+            # left (a lost block is recomputed by the scheduler from its graph). A
+            # pass is a pure function of the weights, so a rerun gives the same sums.
+            for attempt in range(_RETRIES + 1):
+                try:
+                    return self._distributed(function, shared, args)
+                except OSError:
+                    if attempt == _RETRIES:
+                        raise
+                    time.sleep(1.0)
         import dask
 
         tag = uuid.uuid4().hex
-        shared = [dask.delayed(p, name=f"rlr-params-{i}-{tag}") for i, p in enumerate(params)]
-        parts = [dask.delayed(_block_sums, pure=False)(b, *shared, self.batch_size, wide)
-                 for b in self.blocks]
+        shared = [dask.delayed(p, name=f"rlr-shared-{i}-{tag}") for i, p in enumerate(shared)]
+        parts = [dask.delayed(function, pure=False)(b, *shared, *args) for b in self.blocks]
         while len(parts) > 1:
             parts = [dask.delayed(_add, pure=False)(*parts[i:i + _FAN_IN])
                      for i in range(0, len(parts), _FAN_IN)]
         (total,) = dask.compute(parts[0])
         return total
 
-    def _distributed_sums(self, params, wide):
-        # A worker lost while the weights are being broadcast (distributed's
-        # CommClosedError is an OSError): the pass is run again on the workers left
-        # (a lost block is recomputed by the scheduler from its graph). A pass is a
-        # pure function of the weights, so a rerun gives the same sums.
-        for attempt in range(_RETRIES + 1):
-            try:
-                return self._distributed_sums_once(params, wide)
-            except OSError:
-                if attempt == _RETRIES:
-                    raise
-                time.sleep(1.0)
-        return None  # not reached
-
-    def _distributed_sums_once(self, params, wide):
+    def _distributed(self, function, shared, args):
         client = self.client
         # Once per pass, to every worker: the tasks then name it, not carry it.
-        shared = client.scatter(params, broadcast=True, hash=False)
+        shared = client.scatter(shared, broadcast=True, hash=False)
         by_worker = defaultdict(list)
         who_has = client.who_has(self.blocks)
         for block in self.blocks:
@@ -348,8 +358,8 @@ class DaskPass:
         for worker, blocks in by_worker.items():
             place = {} if worker is None else {"workers": [worker],
                                                "allow_other_workers": True}
-            parts = [client.submit(_block_sums, b, *shared, self.batch_size, wide,
-                                   pure=False, **place) for b in blocks]
+            parts = [client.submit(function, b, *shared, *args, pure=False, **place)
+                     for b in blocks]
             while len(parts) > 1:
                 parts = [client.submit(_add, *parts[i:i + _FAN_IN], pure=False, **place)
                          for i in range(0, len(parts), _FAN_IN)]
@@ -360,10 +370,25 @@ class DaskPass:
     def check_finite(self):
         """Raise sklearn's usual error if X holds NaN or infinity (checked on the
         workers)."""
-        import dask
+        self.map_reduce(_finite_block, [])
 
-        if self.client is not None:
-            self.client.gather([self.client.submit(_finite_block, b, pure=False)
-                                for b in self.blocks])
-        else:
-            dask.compute(*(dask.delayed(_finite_block, pure=False)(b) for b in self.blocks))
+
+def _block_log_likelihood(block, coef, intercept, pi, gamma, batch_size):
+    """The model's held-out log-likelihood sums over one row block (on a worker)."""
+    from types import SimpleNamespace
+
+    from skrobust._array_api import numpy_namespace
+    from skrobust.linear_model._training import _TrainingMixin
+
+    model = SimpleNamespace(coef_=coef, intercept_=intercept, pi_=pi, gamma_=gamma,
+                            batch_size=batch_size)
+    X, Y, weights = block
+    return (_TrainingMixin._log_likelihood_sums(model, X, Y, weights, numpy_namespace),)
+
+
+def log_likelihood_sums(model, X, Y, weights):
+    """``model._log_likelihood_sums`` on dask arrays: per tag, summed on the
+    cluster (the blocks read from their source, not kept)."""
+    data = DaskPass(X, Y, weights, model.batch_size, persist=False)
+    shared = [model.coef_, model.intercept_, model.pi_, model.gamma_]
+    return data.map_reduce(_block_log_likelihood, shared, (int(model.batch_size),))[0]

@@ -15,7 +15,7 @@ import pytest
 import scipy.sparse as sp
 from distributed import Client, LocalCluster
 
-from skrobust import RobustLogisticRegression
+from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
 from skrobust.datasets import make_tagged_classification
 from skrobust.linear_model._dask_pass import DaskPass, current_client
 
@@ -180,6 +180,30 @@ def test_bad_input_leaves_model_unchanged(client, data, reference):
         model.fit(dX[dX[:, 0] > 0], da.from_array(Y, chunks=500))
     np.testing.assert_array_equal(model.coef_, coef)
     assert model.n_iter_ == reference.n_iter_
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_cross_validation_on_the_cluster(client, data):
+    """RobustLogisticRegressionCV: each fold's fit (all strengths as columns of one
+    weight matrix) and its held-out score run on the cluster; same choice, scores
+    and refit as in memory."""
+    X, Y = data
+    params = dict(solver="lbfgs", batch_size=200, max_iter=15, alphas=[1e-3, 1e-1], cv=3,
+                  random_state=0)
+    expected = RobustLogisticRegressionCV(**params).fit(X, Y)
+    model = RobustLogisticRegressionCV(**params).fit(da.from_array(X, chunks=400),
+                                                    da.from_array(Y, chunks=400))
+    assert model.alpha_ == expected.alpha_
+    np.testing.assert_allclose(model.scores_, expected.scores_, rtol=1e-6)
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=1e-6)
+
+
+def test_tag_log_likelihood_of_dask_data(client, data, reference):
+    X, Y = data
+    np.testing.assert_allclose(
+        reference.tag_log_likelihood(da.from_array(X, chunks=X_CHUNKS),
+                                     da.from_array(Y, chunks=300)),
+        reference.tag_log_likelihood(X, Y), rtol=1e-10)
 
 
 def test_worker_killed_mid_fit(client, data, reference):
