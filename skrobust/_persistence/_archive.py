@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import socket
 import tempfile
 import zipfile
 
@@ -74,10 +75,47 @@ def _archive_of(manifest_bytes, members):
     return body + trailer
 
 
+def _owner():
+    """``<host>.<pid>``: who writes a temp file, in its name."""
+    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+    return f"{host}.{os.getpid()}"
+
+
+_OWNED = re.compile(r"(?P<host>[A-Za-z0-9-]+)\.(?P<pid>[0-9]+)\.[^.]+\.tmp\Z")
+
+
+def _writer_is_gone(rest):
+    """Whether the writer of a temp file (its name after ``.<name>.``) has exited.
+
+    A file named by an owner (``<host>.<pid>.<random>.tmp``) is stale only when
+    that owner is this host and no process has its pid: a run starting while
+    another process (or another machine sharing the folder) is writing must not
+    delete that writer's file. Files without an owner come from skrobust versions
+    before owners were named, and count as stale, as they did then.
+    """
+    match = _OWNED.match(rest)
+    if match is None:
+        return True
+    host, pid = match.group("host"), int(match.group("pid"))
+    if host != _owner().split(".")[0] or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError, OverflowError):  # alive (another user's) or unknown
+        return False
+    return False
+
+
 def remove_stale_temp_files(path):
-    """Remove temp files that a killed write to ``path`` left next to it."""
+    """Remove temp files that a killed write to ``path`` left next to it; those of
+    a writer still running (in this process or another) are left alone."""
     directory, name = os.path.split(os.path.abspath(os.fspath(path)))
-    for stale in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*.tmp")):
+    prefix = f".{name}."
+    for stale in glob.glob(os.path.join(glob.escape(directory), f"{glob.escape(prefix)}*.tmp")):
+        if not _writer_is_gone(os.path.basename(stale)[len(prefix):]):
+            continue
         try:
             os.remove(stale)
         except FileNotFoundError:  # removed meanwhile
@@ -96,7 +134,8 @@ def write_atomically(path, data):
     file whole, never a torn one."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.{_owner()}.",
+                               suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             _write_and_sync(f, data)
