@@ -9,11 +9,7 @@ Formats (also in each command's ``--help`` and the user guide):
   each line holds that photo's user tags in the uploader's order, separated by commas
   and/or whitespace (a tag is one word: write ``new_york``, not ``new york``). An
   empty line is a photo without tags.
-* clean labels: a UTF-8 text file, one line per photo that a person checked:
-  ``ROW tag tag ...``, where ROW is the photo's line number in the tags file (1 for
-  the first photo) and the tags are all the model's tags truly in the photo (none
-  for a photo showing none of them). Photos not listed are not used for calibration.
-  Lines starting with ``#`` are comments.
+* clean labels: see ``_clean_labels``.
 """
 
 import re
@@ -86,43 +82,3 @@ def read_tags(path, n_rows):
         raise ValueError(f"{path} has {len(lines)} lines, but the features have {n_rows} "
                          "rows: the tags file needs one line per photo, in the same order")
     return [split_tags(line) for line in lines]
-
-
-def read_clean_labels(path, n_rows, tag_column, n_tags):
-    """Rows and 0/1 labels of the checked photos.
-
-    ``tag_column(tag)`` maps a tag as written to its model column, or None when the
-    model has no such tag. Returns ``(rows, Z)``: 0-based feature rows and a uint8
-    matrix with one column per model tag.
-    """
-    rows, labels = [], []
-    seen = {}
-    for number, line in enumerate(read_lines(path), start=1):
-        fields = split_tags(line)
-        if not fields or fields[0].startswith("#"):
-            continue
-        where = f"{path}, line {number}"
-        try:
-            row = int(fields[0])
-        except ValueError:
-            raise ValueError(f"{where}: expected a photo's row number first (1 for the "
-                             f"first line of the tags file), got {fields[0]!r}") from None
-        if not 1 <= row <= n_rows:
-            raise ValueError(f"{where}: row {row} is not in 1..{n_rows} (the feature rows)")
-        if row in seen:
-            raise ValueError(f"{where}: row {row} is already labelled on line {seen[row]}")
-        seen[row] = number
-        columns = []
-        for tag in fields[1:]:
-            column = tag_column(tag)
-            if column is None:
-                raise ValueError(f"{where}: {tag!r} is not one of the model's tags")
-            columns.append(column)
-        rows.append(row - 1)
-        labels.append(columns)
-    if not rows:
-        raise ValueError(f"{path}: no labelled photo (lines 'ROW tag tag ...')")
-    Z = np.zeros((len(rows), n_tags), dtype=np.uint8)
-    for i, columns in enumerate(labels):
-        Z[i, columns] = 1
-    return np.asarray(rows), Z
