@@ -13,7 +13,10 @@ import sys
 
 from skrobust.cli import _demo, _featurize, _predict, _report, _train
 from skrobust.cli._errors import EXIT_FAILURE, run_command
-from skrobust.cli._outputs import refuse_outputs_that_are_inputs
+from skrobust.cli._outputs import (
+    refuse_outputs_that_are_inputs,
+    removing_new_folders_on_failure,
+)
 from skrobust.cli._types import MissingInputError, path_roles
 
 COMMANDS = (_demo, _featurize, _train, _predict, _report)
@@ -79,7 +82,8 @@ def build_parser():
 
 def _run_guarded(args):
     refuse_outputs_that_are_inputs(args)  # before anything is read or written
-    return args.run(args)
+    with removing_new_folders_on_failure(args):
+        return args.run(args)
 
 
 def main(argv=None):
