@@ -152,8 +152,9 @@ class InterceptCalibrator(
         ``estimator_.tag_names_`` (also when ``estimator_`` is a Pipeline ending in
         a model that has them), else ``"tag0"``, ``"tag1"``, ... for a tag matrix
         and ``str(classes_[1])`` for a binary model.
-    calibrated_tags_ : ndarray of bool, shape (n_tags,)
-        Which tags were calibrated (all of them unless ``tags`` is given).
+    calibrated_tags_ : array of bool, shape (n_tags,)
+        Which tags were calibrated (all of them unless ``tags`` is given), on the
+        namespace and device of ``beta_``.
     n_iter_ : int
         Newton iterations of the final solve (the most of any fit's under
         ``method="auto"``).
@@ -363,7 +364,8 @@ class InterceptCalibrator(
                               weights, xp, [names[j] for j in columns])
             fit = expand_to_all_tags(fit, columns, scores.shape[1], xp, device)
         every = np.arange(scores.shape[1])
-        self.calibrated_tags_ = np.isin(every, every if columns is None else columns)
+        calibrated = np.isin(every, every if columns is None else columns)
+        self.calibrated_tags_ = xp.asarray(calibrated, device=device)  # beta_'s place
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
         self.slope_ = xp.astype(fit.slope, output_dtype)
