@@ -40,7 +40,7 @@ def write_inputs(folder):
     # Clean labels: the manual concepts of the first photos, for the concepts that
     # are also model tags (e.g. "sky"); other concepts are not the model's to learn.
     concepts = [c for c in mir.target_names if c in model_tags]
-    lines = []
+    lines = ["checked: " + " ".join(concepts)]  # the tags a person looked for
     for row in range(N_CHECKED):
         true = [c for c in concepts if mir.target[row, mir.target_names.index(c)]]
         lines.append(" ".join([str(row + 1), *true]))

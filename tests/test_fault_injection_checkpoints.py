@@ -349,7 +349,7 @@ CRAFTED = {
     "object .npy member": lambda s: (
         {"type": "ndarray", "id": 0, "member": "arrays/0.npy"},
         {"arrays/0.npy": object_npy(RunsCode(s))},
-        "not a plain .npy array .Object arrays cannot be loaded when allow_pickle=False",
+        "not a plain .npy array .*holds Python objects, not numbers",
     ),
     "object dtype scalar": lambda s: (
         {"type": "numpy_scalar", "dtype": "|O", "hex": "00" * 8}, None,
@@ -479,3 +479,93 @@ def test_a_touched_file_counts_as_changed(files):
     fit_stream(model(), dataset(files), n_epochs=2, checkpoint=path, progress=False,
                allow_data_change=True)
     assert load_checkpoint(path).chunks_done == 12
+
+
+# ------------------------------------------- concurrent runs, resume points
+
+
+def _temp_name(pid):
+    host = _archive._owner().split(".")[0]
+    return f".run.ckpt.{host}.{pid}.abc123.tmp"
+
+
+def test_a_running_writers_temp_file_is_left_alone(files):
+    """A new run's start-up removed the temp file another process was writing."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (files / _temp_name(os.getppid())).write_bytes(b"being written")  # a live process
+    (files / _temp_name(dead.pid)).write_bytes(b"torn")  # its writer has exited
+    fit_stream(model(), dataset(files), checkpoint=files / "run.ckpt", progress=False)
+    assert stale_temp_files(files) == [_temp_name(os.getppid())]
+
+
+def test_writes_name_their_owner(files, monkeypatch):
+    seen, mkstemp = [], _archive.tempfile.mkstemp
+
+    def recording(*args, **kwargs):
+        fd, name = mkstemp(*args, **kwargs)
+        seen.append(os.path.basename(name))
+        return fd, name
+
+    monkeypatch.setattr(_archive.tempfile, "mkstemp", recording)
+    fit_stream(model(), dataset(files), checkpoint=files / "run.ckpt", progress=False)
+    assert seen and all(name.startswith(f".run.ckpt.{_archive._owner()}.") for name in seen)
+
+
+def test_resuming_with_fewer_epochs_than_done_is_refused(files):
+    fit_stream(model(), dataset(files), n_epochs=2, checkpoint=files / "run.ckpt",
+               progress=False)
+    with pytest.raises(ValueError, match=r"has already trained 2 epoch\(s\), more than "
+                                         r"n_epochs=1"):
+        fit_stream(model(), dataset(files), n_epochs=1, checkpoint=files / "run.ckpt",
+                   progress=False)
+    # The same count is fine: the run is complete, the model is returned as is.
+    again = fit_stream(model(), dataset(files), n_epochs=2, checkpoint=files / "run.ckpt",
+                       progress=False)
+    assert again.n_iter_ == 2 * 6
+
+
+def _edit_checkpoint(path, edit):
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        members = {n: archive.read(n) for n in archive.namelist() if n != "manifest.json"}
+    items = dict((key, value) for key, value in manifest["root"]["items"])
+
+    def set_field(name, value):
+        for pair in manifest["root"]["items"]:
+            if pair[0] == name:
+                pair[1] = value
+
+    def set_order(order):
+        member = items["order"]["member"]
+        members[member] = _archive.array_bytes(np.asarray(order, dtype=np.int64))
+        manifest["arrays"][member] = {"shape": [len(order)], "dtype": "<i8",
+                                      "sha256": _archive.sha256(members[member])}
+
+    edit(set_field, set_order, items)
+    path.write_bytes(_archive.archive_bytes(manifest, members))
+
+
+CRAFTED_POSITIONS = {
+    "order [0] * n": (lambda field, order, items: order([0] * 6), "chunk order"),
+    "order out of range": (lambda field, order, items: order([9, 1, 2, 3, 4, 5]),
+                           "chunk order"),
+    "order too short": (lambda field, order, items: order([0]), ""),
+    "epoch 10**6": (lambda field, order, items: field("epoch", 10**6), "do not agree"),
+    "position 3, chunks_done unchanged": (lambda field, order, items: field("position", 3),
+                                          "do not agree"),
+}
+
+
+@pytest.mark.parametrize("name", CRAFTED_POSITIONS)
+def test_crafted_resume_points_are_refused(files, name):
+    edit, match = CRAFTED_POSITIONS[name]
+    path = files / "run.ckpt"
+    fit_stream(model(), dataset(files), n_epochs=1, checkpoint=path, progress=False)
+    # Mid-epoch: resume at position 2 of the second epoch's order.
+    _edit_checkpoint(path, lambda field, order, items: (
+        field("position", 2), field("chunks_done", 8), field("epoch", 1)))
+    _edit_checkpoint(path, edit)
+    with pytest.raises(ValueError, match=rf"run.ckpt' is not a valid streaming "
+                                         rf"checkpoint: .*{match}"):
+        fit_stream(model(), dataset(files), n_epochs=2, checkpoint=path, progress=False)

@@ -106,3 +106,30 @@ def test_distinct_outputs_are_still_written(trained, tmp_path, capsys):
     assert main(["predict", "--model", str(model), "--features", str(inputs["features"]),
                  "--output", str(out)]) == 0
     assert out.read_text().startswith("photo,rank,tag")
+
+
+def test_a_failed_train_leaves_no_output_folder(trained, tmp_path, capsys):
+    inputs, _ = trained
+    bad_tags = tmp_path / "tags.txt"
+    bad_tags.write_text("sky\n" * 3)  # 3 lines for 100 photos
+    output = tmp_path / "newdir" / "sub" / "m.skrobust"
+    code = main(["train", "--features", str(inputs["features"]), "--tags", str(bad_tags),
+                 "--output", str(output), "--quiet"])
+    assert code == 1 and "3 lines" in capsys.readouterr().err
+    assert not (tmp_path / "newdir").exists()
+
+
+def test_a_failed_demo_leaves_no_empty_output_folder(tmp_path, capsys):
+    output = tmp_path / "D"
+    code = main(["demo", "--output", str(output), "--n-clean", "100000", "--quiet"])
+    assert code == 1 and "n-clean" in capsys.readouterr().err
+    assert not output.exists()
+
+
+def test_a_folder_that_existed_is_kept_on_failure(trained, tmp_path, capsys):
+    inputs, _ = trained
+    (tmp_path / "keep").mkdir()
+    code = main(["train", "--features", str(inputs["features"]), "--tags",
+                 str(inputs["features"]), "--output", str(tmp_path / "keep" / "m"),
+                 "--quiet"])
+    assert code == 1 and (tmp_path / "keep").is_dir()

@@ -125,7 +125,10 @@ def test_mirflickr_tags_line_breaks_stay_inside_their_line(mir, char):
     """str.splitlines() broke lines at these, shifting every later image's tags."""
     _edit_line(mir / "all_tags.txt", 120,
                lambda b: ("sky" + char + "dog").encode("utf-8"))
-    with _raises_at("all_tags.txt", 120, column=1, match=re.escape(repr("sky" + char + "dog"))):
+    error = _raises_at("all_tags.txt", 120, column=1, match=re.escape(repr("sky" + char + "dog")))
+    if char == "\r":  # a lone CR is refused by the text reader itself, where it is
+        error = _raises_at("all_tags.txt", 120, column=4, match="carriage return")
+    with error:
         load_mirflickr25k(mir)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from skrobust._array_api import to_numpy
 from skrobust._persistence._archive import FileError, array_bytes, sha256
+from skrobust._persistence._fitted_state import check_decoded_estimator
 
 
 @functools.cache
@@ -364,4 +365,5 @@ class Decoder:
             self.fail(where, f"sets the special attributes {dunder}")
         # Straight into __dict__, as unpickling does: properties are not called.
         vars(estimator).update(attributes)
+        check_decoded_estimator(estimator, name, lambda what: self.fail(where, what))
         return estimator

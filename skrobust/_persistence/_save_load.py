@@ -12,12 +12,9 @@ import numpy as np
 import sklearn
 from sklearn.exceptions import InconsistentVersionWarning
 
-from skrobust._persistence._archive import (
-    VerifiedArchive,
-    archive_bytes,
-    write_atomically,
-)
+from skrobust._persistence._archive import archive_bytes, write_atomically
 from skrobust._persistence._codec import Decoder, Encoder, class_name, supported_classes
+from skrobust._persistence._verified import VerifiedArchive
 
 FORMAT = "skrobust"
 FORMAT_VERSION = 1
@@ -59,7 +56,15 @@ def load_state(path, kind):
         )
     if manifest.get("kind") != kind:
         archive.fail(f"holds a {manifest.get('kind')!r}, not a {kind!r}")
-    written = manifest.get("versions", {}).get("scikit-learn")
+    versions = manifest.get("versions")
+    if not isinstance(versions, dict) or not all(
+            isinstance(v, str) for v in versions.values()):
+        archive.fail(f"has a manifest whose 'versions' is {versions!r}, not a table of "
+                     "version strings")
+    if not isinstance(manifest.get("root"), dict):
+        archive.fail(f"has a manifest whose 'root' is {manifest.get('root')!r}, not a "
+                     "saved object")
+    written = versions.get("scikit-learn")
     if written != sklearn.__version__:
         # As when unpickling a model from another scikit-learn: it may not behave
         # the same.

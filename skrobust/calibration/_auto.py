@@ -267,3 +267,27 @@ class _CalibrationChoiceMixin:
                 strength = xp.where(mask, ones * fit.strength, strength)
         n_iter = max(fit.n_iter for fit in fits.values())
         return _Calibration(slope, beta, strength, n_iter, methods, selection)
+
+
+def expand_to_all_tags(fit, columns, n_tags, xp, device):
+    """The :class:`_Calibration` of the tags ``columns`` (a sorted NumPy int array) as
+    one of all ``n_tags`` tags: the others unchanged (slope 1, offset 0, method "none",
+    strength ``inf``)."""
+    mask_np = np.zeros(n_tags, dtype=bool)
+    mask_np[columns] = True
+    position = np.zeros(n_tags, dtype=np.int64)  # each tag's place among ``columns``
+    position[columns] = np.arange(columns.size)
+    mask = xp.asarray(mask_np, device=device)
+    position = xp.asarray(position, device=device)
+
+    def spread(values, default):
+        values = xp.take(values, position, axis=0)
+        return xp.where(mask, values, xp.full_like(values, default))
+
+    strength = fit.strength
+    if not isinstance(strength, float):
+        strength = spread(strength, float("inf"))
+    methods = np.full(n_tags, "none", dtype=object)
+    methods[columns] = np.asarray(fit.method, dtype=object)
+    return _Calibration(spread(fit.slope, 1.0), spread(fit.beta, 0.0), strength,
+                        fit.n_iter, methods, fit.selection)

@@ -33,7 +33,7 @@ from skrobust._array_api import (
     max_float_dtype,
     to_numpy,
 )
-from skrobust.calibration._auto import _CalibrationChoiceMixin
+from skrobust.calibration._auto import _CalibrationChoiceMixin, expand_to_all_tags
 from skrobust.calibration._wrapped import _WrappedModelMixin
 from skrobust.linear_model import _outputs
 from skrobust.linear_model._tag_names import as_name_array, default_tag_names, fitted_tag_names
@@ -118,6 +118,11 @@ class InterceptCalibrator(
         Whether ``estimator`` is already fitted and used as is. "auto": yes exactly
         when it is fitted. True: it must be fitted (NotFittedError otherwise).
         False: a clone is always trained, even if ``estimator`` is fitted.
+    tags : array-like of str or int, default=None
+        The tags the clean labels were checked for (names from the estimator's
+        ``tag_names_``, or column indices): only these are calibrated, on their
+        columns of ``y``; the other columns are ignored and those tags keep the
+        model's output (``method_`` "none"). None: every tag.
 
     Attributes
     ----------
@@ -147,6 +152,9 @@ class InterceptCalibrator(
         ``estimator_.tag_names_`` (also when ``estimator_`` is a Pipeline ending in
         a model that has them), else ``"tag0"``, ``"tag1"``, ... for a tag matrix
         and ``str(classes_[1])`` for a binary model.
+    calibrated_tags_ : array of bool, shape (n_tags,)
+        Which tags were calibrated (all of them unless ``tags`` is given), on the
+        namespace and device of ``beta_``.
     n_iter_ : int
         Newton iterations of the final solve (the most of any fit's under
         ``method="auto"``).
@@ -244,15 +252,18 @@ class InterceptCalibrator(
         "method": [StrOptions({"auto", "intercept", "platt"})],
         "prior_strength": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "prefit": ["boolean", StrOptions({"auto"})],
+        "tags": ["array-like", None],
     }
 
     def __init__(
-        self, estimator=None, *, method="auto", prior_strength="auto", prefit="auto"
+        self, estimator=None, *, method="auto", prior_strength="auto", prefit="auto",
+        tags=None,
     ):
         self.estimator = estimator
         self.method = method
         self.prior_strength = prior_strength
         self.prefit = prefit
+        self.tags = tags
 
     # -------------------------------------------------------- holding a fitted model
 
@@ -343,7 +354,18 @@ class InterceptCalibrator(
         output_dtype = scores.dtype  # beta_ is kept in the model's own dtype
         scores = xp.astype(scores, dtype)
 
-        fit = self._solve(scores, Z, weights, xp, fitted_tag_names(estimator, scores.shape[1]))
+        names = fitted_tag_names(estimator, scores.shape[1])
+        columns = self._checked_columns(names)
+        if columns is None:
+            fit = self._solve(scores, Z, weights, xp, names)
+        else:  # only the checked tags' columns: the others were not looked at
+            take = xp.asarray(columns, device=device)
+            fit = self._solve(xp.take(scores, take, axis=1), xp.take(Z, take, axis=1),
+                              weights, xp, [names[j] for j in columns])
+            fit = expand_to_all_tags(fit, columns, scores.shape[1], xp, device)
+        every = np.arange(scores.shape[1])
+        calibrated = np.isin(every, every if columns is None else columns)
+        self.calibrated_tags_ = xp.asarray(calibrated, device=device)  # beta_'s place
         self.estimator_ = estimator
         self.classes_ = estimator.classes_
         self.slope_ = xp.astype(fit.slope, output_dtype)

@@ -2,13 +2,16 @@
 trained for it; its scores as log-odds, and the clean labels checked against it.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from skrobust._array_api import get_namespace_and_device, to_numpy
-from skrobust.linear_model import RobustLogisticRegression
+from skrobust.linear_model import RobustLogisticRegression, _outputs
 from skrobust.linear_model._targets import (
     binary_classes,
     binary_to_indicator,
@@ -29,6 +32,25 @@ def _as_log_odds(proba, xp):
     eps = xp.finfo(proba.dtype).eps
     proba = xp.clip(proba, eps, 1 - eps)
     return xp.log(proba) - xp.log1p(-proba)
+
+
+def _noise_model(estimator):
+    """The noise model (``pi_``, ``gamma_``; or an unfitted RobustLogisticRegression)
+    at the end of ``estimator``'s Pipelines, or None."""
+    for _ in range(16):  # nested pipelines, never a cycle
+        if isinstance(estimator, RobustLogisticRegression) or (
+                hasattr(estimator, "pi_") and hasattr(estimator, "gamma_")):
+            return estimator
+        if not hasattr(estimator, "steps"):
+            return None
+        estimator = estimator.steps[-1][1]
+    return None
+
+
+def _has_noise_model(calibrator):
+    fitted = getattr(calibrator, "estimator_", None)
+    model = calibrator._base_estimator() if fitted is None else fitted
+    return _noise_model(model) is not None
 
 
 class _WrappedModelMixin:
@@ -128,3 +150,69 @@ class _WrappedModelMixin:
                     )
                 proba = proba[:, 1:]
         return _as_log_odds(proba, xp), xp
+
+    def _checked_columns(self, names):
+        """The sorted columns of the ``tags`` parameter among the tags ``names``, or
+        None when every tag is calibrated."""
+        if self.tags is None:
+            return None
+        tags = list(np.asarray(self.tags, dtype=object).ravel())
+        if not tags:
+            raise ValueError("tags is empty: name at least one tag the clean labels "
+                             "were checked for, or pass tags=None for all of them.")
+        index = {name: j for j, name in enumerate(names)}
+        columns = []
+        for tag in tags:
+            if isinstance(tag, (Integral, np.integer)) and not isinstance(tag, bool):
+                if not 0 <= tag < len(names):
+                    raise ValueError(f"tags: column {tag} is out of range: the "
+                                     f"estimator predicts {len(names)} tags.")
+                columns.append(int(tag))
+            elif isinstance(tag, str) and tag in index:
+                columns.append(index[tag])
+            else:
+                raise ValueError(f"tags: {tag!r} is not one of the estimator's tags "
+                                 f"(its tag_names_, e.g. {names[:3]}) nor a column index.")
+        if len(set(columns)) != len(columns):
+            raise ValueError(f"tags names a tag twice: {tags}.")
+        return np.sort(np.asarray(columns, dtype=np.int64))
+
+    @available_if(_has_noise_model)
+    def predict_tag_proba(self, X):
+        """P(user supplies the tag | x) from the calibrated P(true label | x).
+
+        The wrapped noise model's eq. 5, ``pi p + (1 - gamma)(1 - p)``, with its
+        ``pi_`` and ``gamma_`` and the calibrated ``p`` of :meth:`predict_proba`, so
+        that the two stay consistent: under ``noise="missing"`` (``gamma = 1``)
+        P(tag) is never above P(true). Available when the wrapped model (or the last
+        step of a wrapped Pipeline) is a noise model: a
+        :class:`~skrobust.RobustLogisticRegression` (``pi_``, ``gamma_``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples, in whatever form the wrapped estimator accepts.
+
+        Returns
+        -------
+        proba : array of shape (n_samples, 2) or (n_samples, n_tags)
+            Same layout as :meth:`predict_proba`.
+
+        Examples
+        --------
+        >>> from skrobust import InterceptCalibrator, RobustLogisticRegression
+        >>> from skrobust.datasets import make_tagged_classification
+        >>> X, Y, Z = make_tagged_classification(
+        ...     n_samples=4000, n_features=5, n_tags=3, pi=0.3, random_state=0)
+        >>> model = RobustLogisticRegression(random_state=0).fit(X[500:], Y[500:])
+        >>> calibrated = InterceptCalibrator(model).fit(X[:500], Z[:500])
+        >>> p_tag = calibrated.predict_tag_proba(X[:4])
+        >>> bool((p_tag <= calibrated.predict_proba(X[:4])).all())
+        True
+        """
+        proba = self.predict_proba(X)
+        model = _noise_model(self.estimator_)
+        p_true = proba[:, 1:] if self._binary else proba
+        p_tag = model.pi_ * p_true + (1 - model.gamma_) * (1 - p_true)
+        xp, _, _ = get_namespace_and_device(p_tag)
+        return _outputs.two_columns(p_tag, self._binary, xp)

@@ -4,17 +4,20 @@ One module per command, each with ``add_parser(commands, common)`` and
 ``run(args)``: ``demo`` (the paper's evaluation), ``featurize`` (photos to CNN
 features), ``train`` (features and user tags to a saved tagger), ``predict``
 (suggested tags per photo) and ``report`` (a static HTML page to judge a tagger).
-Bad arguments are usage errors (exit 2); expected failures are one line on stderr
-(exit 1; ``--debug`` shows the traceback).
+Bad arguments are usage errors (exit 2); expected failures, a missing input file
+among them, are one line on stderr (exit 1; ``--debug`` shows the traceback).
 """
 
 import argparse
 import sys
 
 from skrobust.cli import _demo, _featurize, _predict, _report, _train
-from skrobust.cli._errors import run_command
-from skrobust.cli._outputs import refuse_outputs_that_are_inputs
-from skrobust.cli._types import path_roles
+from skrobust.cli._errors import EXIT_FAILURE, run_command
+from skrobust.cli._outputs import (
+    refuse_outputs_that_are_inputs,
+    removing_new_folders_on_failure,
+)
+from skrobust.cli._types import MissingInputError, path_roles
 
 COMMANDS = (_demo, _featurize, _train, _predict, _report)
 
@@ -38,6 +41,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def _get_value(self, action, arg_string):
+        # A missing input is not a usage error (main: exit 1); say which option, as
+        # argparse does for the others.
+        try:
+            return super()._get_value(action, arg_string)
+        except MissingInputError as exc:
+            raise MissingInputError(
+                f"argument {argparse._get_action_name(action)}: {exc}") from None
 
 
 def _common_options():
@@ -70,7 +82,8 @@ def build_parser():
 
 def _run_guarded(args):
     refuse_outputs_that_are_inputs(args)  # before anything is read or written
-    return args.run(args)
+    with removing_new_folders_on_failure(args):
+        return args.run(args)
 
 
 def main(argv=None):
@@ -84,7 +97,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 1 for an expected failure (one line on stderr), 130 when
+        0 on success, 1 for an expected failure (one line on stderr; a missing
+        input file too), 130 when
         interrupted. Usage errors exit with status 2 (``SystemExit``).
 
     Examples
@@ -96,7 +110,11 @@ def main(argv=None):
     SystemExit: 0
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except MissingInputError as exc:  # the user's files, not the usage: exit 1
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     check = getattr(args, "check", None)
     if check is not None:
         check(args)  # checks across arguments: usage errors too

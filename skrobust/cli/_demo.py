@@ -185,6 +185,13 @@ def _check_split(args, n_images):
 
 
 def run(args):
+    from skrobust.cli._progress import library_notices
+
+    with library_notices(args.quiet):  # --quiet: no "Loading WordNet" line either
+        return _run(args)
+
+
+def _run(args):
     os.environ.setdefault("MPLBACKEND", "Agg")  # figures go to files, never a window
     progress = Stages(args.quiet)
     # The output first: an unwritable or occupied folder fails before any work.

@@ -137,11 +137,24 @@ class _Partial:
         shutil.rmtree(self.folder)
 
 
-def _featurize_batch(featurizer, paths):
+def _reason(index, path, message):
+    """Why a photo was skipped, without the featurizer's "image N" (its place in the
+    batch) and without the path (the list names it): "cannot identify image file"."""
+    message = message.removeprefix(f"image {index}: ")
+    for prefix in (f"cannot read image file {path!r}: ", f"no such image file: {path!r}"):
+        if message.startswith(prefix):
+            message = message[len(prefix):] or "no such file (moved or deleted?)"
+    message = message.replace(f" {path!r}", "").replace(f" {path}", "")
+    return " ".join(message.split())
+
+
+def _featurize_batch(featurizer, paths, start=0):
     """Features of the readable photos of one batch and a status line per photo.
 
     The featurizer (``on_error="skip"``) records each photo it cannot read in
     ``skipped_``; they are listed at the end, so its per-photo warnings are muted.
+    A skipped photo's status names it by its number among all the photos (``start``
+    is the batch's first, 0-based): ``skipped: photo 57: why``.
     """
     from skrobust.features import UnreadableImageError
 
@@ -154,8 +167,9 @@ def _featurize_batch(featurizer, paths):
             rows = np.empty((len(paths), 1280), np.float32)
             if len(featurizer.skipped_) != len(paths):
                 raise
-    reasons = {index: reason for index, _, reason in featurizer.skipped_}
-    statuses = [f"skipped: {' '.join(reasons[i].split())}" if i in reasons else "ok"
+    reasons = {index: _reason(index, path, reason)
+               for index, path, reason in featurizer.skipped_}
+    statuses = [f"skipped: photo {start + i + 1}: {reasons[i]}" if i in reasons else "ok"
                 for i in range(len(paths))]
     keep = np.array([i not in reasons for i in range(len(paths))], dtype=bool)
     return rows[keep], statuses
@@ -174,12 +188,12 @@ def run(args):
     featurizer.fit()
     partial = _Partial(output, photos, fresh=args.overwrite)
     features, statuses = partial.done()
-    bar = progress_bar(len(photos), "features", "photo", args.quiet)
-    bar.update(len(statuses))
+    # Photos done by an earlier run count as done, not in this run's rate.
+    bar = progress_bar(len(photos), "features", "photo", args.quiet, initial=len(statuses))
     try:
         for start in range(len(statuses), len(photos), args.batch_size):
             paths = photos[start:start + args.batch_size]
-            rows, batch_statuses = _featurize_batch(featurizer, paths)
+            rows, batch_statuses = _featurize_batch(featurizer, paths, start)
             partial.save(start, rows, batch_statuses)
             features.append(rows)
             statuses.extend(batch_statuses)

@@ -9,11 +9,7 @@ Formats (also in each command's ``--help`` and the user guide):
   each line holds that photo's user tags in the uploader's order, separated by commas
   and/or whitespace (a tag is one word: write ``new_york``, not ``new york``). An
   empty line is a photo without tags.
-* clean labels: a UTF-8 text file, one line per photo that a person checked:
-  ``ROW tag tag ...``, where ROW is the photo's line number in the tags file (1 for
-  the first photo) and the tags are all the model's tags truly in the photo (none
-  for a photo showing none of them). Photos not listed are not used for calibration.
-  Lines starting with ``#`` are comments.
+* clean labels: see ``_clean_labels``.
 """
 
 import re
@@ -23,6 +19,7 @@ import numpy as np
 # The loaders' strict reader: UTF-8, split on "\n" only (str.splitlines would also
 # split on U+2028, form feeds..., shifting every later photo's line), undecodable
 # bytes reported by file, line and column.
+from skrobust._persistence._npy import open_regular_file, read_npy
 from skrobust.datasets._text import read_lines
 
 _SEPARATORS = re.compile(r"[,\s]+")
@@ -35,20 +32,23 @@ def split_tags(line):
 
 
 def read_features(path):
-    """A 2-D finite float array from a ``.npy`` file (never unpickled)."""
-    with open(path, "rb") as f:
+    """A 2-D finite float array from a ``.npy`` file (never unpickled).
+
+    The header's declared size is checked against the file's before anything is
+    allocated (a crafted header cannot ask for terabytes), and only a regular file
+    is read (not a FIFO or a device).
+    """
+    f, _ = open_regular_file(path, "features file")  # a FIFO would block open()
+    with f:
         magic = f.read(len(_NPY_MAGIC))
     if magic != _NPY_MAGIC:
         raise ValueError(f"{path}: not a .npy file (it does not start as one; an .npz "
                          "or text file?)")
     try:
-        X = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        if "pickle" in str(exc):  # an object array: loading it would unpickle
-            raise ValueError(f"{path}: holds Python objects, not numbers; refused, since "
-                             "loading it could run code") from None
-        raise ValueError(f"{path}: cannot read it as a .npy array (truncated or "
-                         f"damaged? {exc})") from None
+        X = read_npy(path)
+    except ValueError as exc:
+        message = str(exc).replace(repr(str(path)), "").strip(" .")
+        raise ValueError(f"{path}: cannot read it as a .npy array: {message}") from None
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"{path}: expected a 2-D array with one row per photo, got "
                          f"shape {X.shape}")
@@ -82,43 +82,3 @@ def read_tags(path, n_rows):
         raise ValueError(f"{path} has {len(lines)} lines, but the features have {n_rows} "
                          "rows: the tags file needs one line per photo, in the same order")
     return [split_tags(line) for line in lines]
-
-
-def read_clean_labels(path, n_rows, tag_column, n_tags):
-    """Rows and 0/1 labels of the checked photos.
-
-    ``tag_column(tag)`` maps a tag as written to its model column, or None when the
-    model has no such tag. Returns ``(rows, Z)``: 0-based feature rows and a uint8
-    matrix with one column per model tag.
-    """
-    rows, labels = [], []
-    seen = {}
-    for number, line in enumerate(read_lines(path), start=1):
-        fields = split_tags(line)
-        if not fields or fields[0].startswith("#"):
-            continue
-        where = f"{path}, line {number}"
-        try:
-            row = int(fields[0])
-        except ValueError:
-            raise ValueError(f"{where}: expected a photo's row number first (1 for the "
-                             f"first line of the tags file), got {fields[0]!r}") from None
-        if not 1 <= row <= n_rows:
-            raise ValueError(f"{where}: row {row} is not in 1..{n_rows} (the feature rows)")
-        if row in seen:
-            raise ValueError(f"{where}: row {row} is already labelled on line {seen[row]}")
-        seen[row] = number
-        columns = []
-        for tag in fields[1:]:
-            column = tag_column(tag)
-            if column is None:
-                raise ValueError(f"{where}: {tag!r} is not one of the model's tags")
-            columns.append(column)
-        rows.append(row - 1)
-        labels.append(columns)
-    if not rows:
-        raise ValueError(f"{path}: no labelled photo (lines 'ROW tag tag ...')")
-    Z = np.zeros((len(rows), n_tags), dtype=np.uint8)
-    for i, columns in enumerate(labels):
-        Z[i, columns] = 1
-    return np.asarray(rows), Z

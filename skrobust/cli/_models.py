@@ -7,6 +7,8 @@ pickled. Tag names come from the ``<model>.tags.txt`` sidecar when ``train`` wro
 one (the model's own ``tag_names_`` were not the tags'), else from ``tag_names_``.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 
@@ -72,18 +74,52 @@ def _own_tag_names(model):
     return None
 
 
-def probabilities(model, X):
+def probabilities(model, X, features="the features"):
     """``(p_true, p_tag)`` per photo and tag, both of shape (n_photos, n_tags).
 
     ``p_true`` is P(the tag is true of the photo) (calibrated when the model is);
-    ``p_tag`` is P(an uploader would supply the tag), the tag-suggestion score. A
+    ``p_tag`` is P(an uploader would supply the tag), the tag-suggestion score, from
+    that same ``p_true`` (so under the "missing" noise model never above it). A
     Pipeline does not forward ``predict_tag_proba``, so the scaler is applied here.
+    Features unlike the training ones (``features`` names them) give a warning.
     """
     pipeline, rlr = model_parts(model)
     n_features = getattr(pipeline, "n_features_in_", X.shape[1])
     if X.shape[1] != n_features:
         raise CommandError(f"the features have {X.shape[1]} columns but the model was "
                            f"trained on {n_features}")
+    check_feature_scale(pipeline, X, features)
     p_true = np.asarray(model.predict_proba(X), dtype=np.float64)
-    p_tag = np.asarray(rlr.predict_tag_proba(pipeline[:-1].transform(X)), dtype=np.float64)
-    return p_true, p_tag
+    if isinstance(model, InterceptCalibrator):  # P(tag) from the calibrated P(true)
+        p_tag = model.predict_tag_proba(X)
+    else:
+        p_tag = rlr.predict_tag_proba(pipeline[:-1].transform(X))
+    return p_true, np.asarray(p_tag, dtype=np.float64)
+
+
+# A photo's features, standardised by the training statistics, have a root mean
+# square near 1 (0.7-1.5 on MIRFLICKR); features of another network or scale do not
+# (x3: about 3; x100: about 100). Warn when the typical photo is beyond this.
+MAX_TYPICAL_RMS = 4.0
+
+
+def check_feature_scale(pipeline, X, features):
+    """Warn when ``X`` is far from the scale of the features the model was trained on.
+
+    Compares the rows with the pipeline's ``StandardScaler`` training statistics
+    (``mean_``, ``scale_``): the median over photos of the root mean square of the
+    standardised features, which is about 1 for photos like the training ones.
+    """
+    scaler = pipeline[0] if len(pipeline) > 1 else None
+    mean, scale = getattr(scaler, "mean_", None), getattr(scaler, "scale_", None)
+    if mean is None or scale is None:
+        return
+    z = (np.asarray(X, dtype=np.float64) - mean) / scale
+    typical = float(np.median(np.sqrt(np.mean(z * z, axis=1))))
+    if typical > MAX_TYPICAL_RMS:
+        warnings.warn(
+            f"{features} are not on the scale of the features the model was trained "
+            f"on: a typical photo is {typical:.0f} standard deviations from the "
+            "training mean (photos like the training ones: about 1). Features from "
+            "another network, or scaled? The probabilities will be meaningless.",
+            UserWarning, stacklevel=2)

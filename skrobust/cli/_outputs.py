@@ -147,6 +147,38 @@ def refuse_outputs_that_are_inputs(args):
                     "move it out first")
 
 
+def _missing_chain(path):
+    """``path`` and its ancestors that do not exist yet, deepest first."""
+    chain = []
+    path = Path(path).absolute()
+    while not path.exists() and path != path.parent:
+        chain.append(path)
+        path = path.parent
+    return chain
+
+
+@contextmanager
+def removing_new_folders_on_failure(args):
+    """Run the block; if it fails, remove the output folders it created (empty).
+
+    A command that stops on a bad input or option must not leave behind the folder
+    of its ``--output`` (``newdir/sub/`` of ``newdir/sub/model.skrobust``, the
+    ``--output D`` of demo), which it made before reading anything. Only folders
+    that did not exist before and are empty are removed.
+    """
+    _, outputs = getattr(args, "path_roles", ((), ()))
+    new = [folder for _, path in _values(args, outputs) for folder in _missing_chain(path)]
+    try:
+        yield
+    except BaseException:
+        for folder in sorted(set(new), key=lambda p: len(p.parts), reverse=True):
+            try:
+                folder.rmdir()  # only if it is an empty folder
+            except OSError:
+                pass
+        raise
+
+
 def photo_list_path(features_path):
     """The sidecar naming the photo of each feature row: ``features.photos.txt``."""
     features_path = Path(features_path)

@@ -25,7 +25,8 @@ two probabilities:
 Photos are named by the features' sidecar FEATURES.photos.txt (written by
 skrobust featurize), else by their row number (1 = first).
 
-Output, on stdout or to --output:
+Output, on stdout or to --output (--format, or the --output's extension: .json
+is JSON, anything else CSV):
   csv   one row per photo and suggested tag: photo,rank,tag,p_true,p_tag
   json  a list of {"photo": ..., "tags": [{"tag", "p_true", "p_tag"}, ...]}
 
@@ -40,8 +41,9 @@ def add_parser(commands, common):
         help="suggested tags and their probabilities per photo (CSV or JSON)",
         formatter_class=common.formatter_class)
     _types.add_model_and_features(parser)
-    parser.add_argument("--format", choices=("csv", "json"), default="csv",
-                        help="output format (default csv)")
+    parser.add_argument("--format", choices=("csv", "json"), default=None,
+                        help="output format (default: json when --output ends in "
+                        ".json, else csv)")
     parser.add_argument("--k", type=_types.positive_int, default=5,
                         help="tags suggested per photo (default 5; at most the "
                         "model's number of tags)")
@@ -89,6 +91,15 @@ def _json(photos, suggestions):
     return json.dumps(records, indent=1, ensure_ascii=False) + "\n"
 
 
+def output_format(args):
+    """``--format``, else what ``--output``'s extension says (``.json``), else csv."""
+    if args.format is not None:
+        return args.format
+    if args.output is not None and args.output.suffix.lower() == ".json":
+        return "json"
+    return "csv"
+
+
 def run(args):
     from skrobust.cli._models import load_model, probabilities
 
@@ -96,9 +107,9 @@ def run(args):
     model, names = load_model(args.model)
     X = read_features(args.features)
     photos = photo_names(args.features, X.shape[0])
-    p_true, p_tag = probabilities(model, X)
+    p_true, p_tag = probabilities(model, X, args.features)
     suggestions = top_tags(p_true, p_tag, names, args.k, args.rank_by)
-    text = (_csv if args.format == "csv" else _json)(photos, suggestions)
+    text = (_json if output_format(args) == "json" else _csv)(photos, suggestions)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -6,6 +6,7 @@ or opened from a USB stick.
 """
 
 import base64
+import difflib
 import html
 import io
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 import skrobust
 from skrobust.cli import _types
 from skrobust.cli._errors import CommandError
-from skrobust.cli._inputs import read_features, read_photo_list
+from skrobust.cli._inputs import read_features, read_photo_list, read_tags
 from skrobust.cli._outputs import check_output_file, photo_list_path, write_text
 from skrobust.cli._predict import top_tags
 
@@ -24,9 +25,10 @@ Write one static HTML page that shows what a tagger does, to judge it by eye:
   - for a few tag queries, the photos ranked first (a query of several tags
     ranks by the product of their probabilities: photos showing all of them)
   - for a random sample of photos, their suggested tags with p_true (the tag
-    is true of the photo) and p_tag (an uploader would supply it)
+    is true of the photo) and p_tag (an uploader would supply it), and with
+    --tags the tags the uploader gave them
   - the learned pi per tag (P(an uploader supplies the tag when it is true)),
-    as a chart
+    as a chart with each bar's value
 The page has no external links: thumbnails are embedded as JPEG, the chart as
 SVG. Needs Pillow and matplotlib: pip install 'skrobust[features,plots]'.
 
@@ -54,6 +56,9 @@ def add_parser(commands, common):
     parser.add_argument("--photo-list", type=_types.existing_file, default=None,
                         help="photo of each feature row, one per line (default: "
                         "FEATURES.photos.txt)")
+    parser.add_argument("--tags", type=_types.existing_file, default=None,
+                        metavar="TAGS.txt", help="the photos' user tags (as for skrobust "
+                        "train): shown beside the sampled photos' suggestions")
     parser.add_argument("--query", action="append", dest="queries", metavar="TAG[+TAG]",
                         help="a tag query to show (repeatable; several tags joined by "
                         "+); default: the --n-queries tags the model finds most often")
@@ -91,15 +96,25 @@ def _resolve_photos(photos_dir, listed):
     return resolved
 
 
+def _closest(tag, names):
+    """The model's tags closest to ``tag`` in spelling, for an error message."""
+    close = difflib.get_close_matches(tag.lower(), names, n=5, cutoff=0.5)
+    if close:
+        return f"closest: {', '.join(close)}"
+    return f"none is close; the model's tags include {', '.join(names[:5])}"
+
+
 def _parse_queries(queries, names):
     index = {name: j for j, name in enumerate(names)}
     parsed = []
     for query in queries:
         tags = [tag.strip() for tag in query.split("+") if tag.strip()]
-        unknown = [tag for tag in tags if tag not in index]
-        if not tags or unknown:
-            raise CommandError(f"--query {query!r}: {unknown or 'no tag'} not among the "
-                               f"model's tags (e.g. {', '.join(names[:5])})")
+        if not tags:
+            raise CommandError(f"--query {query!r}: no tag (write TAG or TAG+TAG)")
+        for tag in tags:
+            if tag not in index:
+                raise CommandError(f"--query {query!r}: {tag!r} is not one of the "
+                                   f"model's tags ({_closest(tag, names)})")
         parsed.append(tags)
     return parsed
 
@@ -138,6 +153,11 @@ class _Thumbnails:
         return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _pi_label(p):
+    """pi as its bar's label: 2 decimals, or 2 significant digits below 0.1."""
+    return f"{p:.2f}" if p >= 0.1 or p == 0 else f"{p:.2g}"
+
+
 def _pi_chart(names, pi):
     """Inline SVG bar chart of pi per tag (the highest and lowest if there are many)."""
     import matplotlib
@@ -154,10 +174,15 @@ def _pi_chart(names, pi):
         figure = Figure(figsize=(7, 0.5 + 0.22 * len(order)))
         axes = figure.subplots()
         positions = np.arange(len(order))
-        axes.barh(positions, pi[order], color="#3b7dd8")
+        # The edge keeps a bar of pi near 0 visible (a line at 0), its label says how
+        # near: on a 0-1 axis, pi = 0.004 is narrower than a pixel.
+        bars = axes.barh(positions, pi[order], color="#3b7dd8", edgecolor="#1d4f91",
+                         linewidth=0.8)
+        axes.bar_label(bars, labels=[_pi_label(p) for p in pi[order]], padding=3,
+                       fontsize=8)
         axes.set_yticks(positions, [names[j] for j in order])
         axes.invert_yaxis()
-        axes.set_xlim(0, 1)
+        axes.set_xlim(0, 1.1)  # room for the label of a bar at pi = 1
         axes.set_xlabel("pi = P(an uploader supplies the tag | the tag is true)")
         axes.grid(axis="x", alpha=0.3)
         figure.tight_layout()
@@ -180,6 +205,7 @@ table.tags { font-size: 12px; border-collapse: collapse; width: 180px; }
 table.tags td { padding: 1px 3px; } table.tags td.p { text-align: right; }
 .bar { display: inline-block; height: 8px; background: #3b7dd8; }
 .meta { color: #555; font-size: 13px; }
+.own { color: #555; margin: 2px 0; }
 """
 
 
@@ -198,20 +224,25 @@ def _query_section(tags, names, log_p, photos, thumbs, top):
             + "".join(cells) + "</div>")
 
 
-def _sample_section(rows, suggestions, photos, thumbs):
+def _sample_section(rows, suggestions, photos, thumbs, user_tags=None):
     cells = []
     for row, tags in zip(rows, suggestions):
+        own = ""
+        if user_tags is not None:  # the uploader's tags, beside the suggestions
+            listed = ", ".join(user_tags[row]) or "(none)"
+            own = f'<div class="own">uploader\'s tags: {html.escape(listed)}</div>'
         lines = "".join(
             f'<tr><td>{html.escape(t["tag"])}</td><td class="p">{t["p_true"]:.2f}</td>'
             f'<td class="p">{t["p_tag"]:.2f}</td></tr>' for t in tags)
         cells.append(f'<figure>{thumbs.html(row, photos[row])}<figcaption>'
-                     f'{html.escape(Path(photos[row]).name)}<table class="tags">'
+                     f'{html.escape(Path(photos[row]).name)}{own}<table class="tags">'
                      '<tr><th>tag</th><th>p_true</th><th>p_tag</th></tr>'
                      f'{lines}</table></figcaption></figure>')
     return '<div class="row sample">' + "".join(cells) + "</div>"
 
 
-def build_page(model_path, names, pi, photos, p_true, p_tag, thumbs, args, calibrated):
+def build_page(model_path, names, pi, photos, p_true, p_tag, thumbs, args, calibrated,
+               user_tags=None):
     """The report's HTML text."""
     n = len(photos)
     if args.queries:
@@ -227,8 +258,10 @@ def build_page(model_path, names, pi, photos, p_true, p_tag, thumbs, args, calib
     sample = np.sort(rng.choice(n, size=min(args.n_sample, n), replace=False))
     k = min(args.k, len(names))
     suggestions = top_tags(p_true[sample], p_tag[sample], names, k)
-    sample_html = _sample_section(sample, suggestions, photos, thumbs)
+    sample_html = _sample_section(sample, suggestions, photos, thumbs, user_tags)
     chart, chart_note = _pi_chart(names, pi)
+    own_note = (" Above them, the tags the uploader gave the photo (--tags)."
+                if user_tags is not None else "")
     title = f"skrobust report: {html.escape(Path(model_path).name)}"
     state = "calibrated on clean labels" if calibrated else "not calibrated"
     meta = (f"{n} photos, {len(names)} tags; model {state}; "
@@ -244,7 +277,7 @@ def build_page(model_path, names, pi, photos, p_true, p_tag, thumbs, args, calib
 {query_html}
 <h2>Suggested tags of {len(sample)} photos picked at random</h2>
 <p class="meta">Top {k} tags by p_tag. p_true: P(the tag is true of the photo);
-p_tag: P(an uploader would supply it).</p>
+p_tag: P(an uploader would supply it).{own_note}</p>
 {sample_html}
 <h2>pi per tag</h2>
 <p class="meta">How often uploaders supply a tag that is true of their photo, as the model
@@ -268,12 +301,13 @@ def run(args):
                            "(skrobust featurize writes it; or give --photo-list)")
     photos = read_photo_list(listing, X.shape[0])
     paths = _resolve_photos(args.photos, photos)
-    p_true, p_tag = probabilities(model, X)
+    user_tags = None if args.tags is None else read_tags(args.tags, X.shape[0])
+    p_true, p_tag = probabilities(model, X, args.features)
     pi = np.asarray(model_parts(model)[1].pi_, dtype=np.float64)
     with progress_bar(None, "thumbnails", "photo", args.quiet) as bar:
         thumbs = _Thumbnails(paths, args.thumbnail, bar)
         page = build_page(args.model, names, pi, photos, p_true, p_tag, thumbs, args,
-                          isinstance(model, InterceptCalibrator))
+                          isinstance(model, InterceptCalibrator), user_tags)
     write_text(output, page)
     if not args.quiet:
         missing = sum(uri is None for uri in thumbs.cache.values())

@@ -1,12 +1,15 @@
 """Argument types for argparse: a bad value is a one-line usage error (exit 2).
 
 Each function takes the command-line string and returns the parsed value, or raises
-``argparse.ArgumentTypeError`` with a message argparse prints after the option name.
+``argparse.ArgumentTypeError`` with a message argparse prints after the option name;
+an input path that does not exist raises :class:`MissingInputError` instead (exit 1).
 """
 
 import argparse
 import os
 from pathlib import Path
+
+from skrobust.cli._errors import CommandError
 
 
 def _number(text, kind):
@@ -51,13 +54,21 @@ def n_jobs(text):
     return value
 
 
+class MissingInputError(CommandError):
+    """An input path names nothing, or a folder for a file (or the reverse).
+
+    A problem with the user's files, so exit status 1 like any other (the user
+    guide's promise), not a usage error: ``main`` reports it in one line.
+    """
+
+
 def existing_file(text):
     """A path to a file that exists."""
     path = Path(text)
     if not path.exists():
-        raise argparse.ArgumentTypeError(f"no such file: {text}")
+        raise MissingInputError(f"no such file: {text}")
     if path.is_dir():
-        raise argparse.ArgumentTypeError(f"is a folder, not a file: {text}")
+        raise MissingInputError(f"is a folder, not a file: {text}")
     return path
 
 
@@ -66,7 +77,7 @@ def existing_dir(text):
     path = Path(text)
     if not path.is_dir():
         what = "not a folder" if path.exists() else "no such folder"
-        raise argparse.ArgumentTypeError(f"{what}: {text}")
+        raise MissingInputError(f"{what}: {text}")
     return path
 
 
@@ -74,7 +85,7 @@ def existing_path(text):
     """A file or a folder that exists (photos may be given either way)."""
     path = Path(text)
     if not path.exists():
-        raise argparse.ArgumentTypeError(f"no such file or folder: {text}")
+        raise MissingInputError(f"no such file or folder: {text}")
     return path
 
 

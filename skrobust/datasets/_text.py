@@ -9,6 +9,7 @@ raw ``UnicodeDecodeError`` or ``BadZipFile`` names neither the file nor the line
 """
 
 import lzma
+import re
 import warnings
 import zipfile
 import zlib
@@ -53,13 +54,63 @@ def split_lines(text):
 
 def decode(data, source, *, encoding="utf-8", first_line=1):
     """``data`` (bytes) decoded strictly; a ValueError names the line and column
-    of the first byte that does not decode."""
+    of the first byte that does not decode.
+
+    At the start of a file (``first_line == 1``) a UTF-8 byte-order mark is
+    dropped and a UTF-16/32 one refused (save the file as UTF-8). A NUL character
+    (UTF-16 text without a byte-order mark reads as one in every other byte) and a
+    carriage return not followed by a line feed (old Mac line ends: two lines that
+    would read as one) are refused with their line and column.
+    """
+    if first_line == 1:
+        _refuse_other_encodings(data[:4], source)
+        if data.startswith(UTF8_BOM):
+            data = data[len(UTF8_BOM):]
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + first_line
         line_start = data.rfind(b"\n", 0, err.start) + 1
         raise _undecodable(source, data[line_start:err.end], err, line) from None
+    check_controls(text, source, first_line)
+    return text
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+_OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+               (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+_LONE_CR = re.compile(r"\r(?!\n)")
+#: The longest line a streaming reader reads (a file without line ends, or a 2 GB
+#: run of NUL bytes, is refused after this much, not held whole).
+MAX_LINE_BYTES = 16 << 20
+
+
+def _refuse_other_encodings(head, source):
+    for bom, name in _OTHER_BOMS:
+        if head.startswith(bom):
+            raise located_error(source, f"the file is {name} text (it starts with a "
+                                f"{name} byte-order mark); save it as UTF-8.",
+                                line=1, column=1)
+
+
+def check_controls(text, source, first_line=1):
+    """Refuse NUL characters and lone carriage returns in ``text``, by line and
+    column (``first_line`` is the number of ``text``'s first line)."""
+    nul = text.find("\x00")
+    cr = _LONE_CR.search(text) if "\r" in text else None
+    positions = [i for i in (nul, cr.start() if cr else -1) if i >= 0]
+    if not positions:
+        return
+    i = min(positions)
+    line = text.count("\n", 0, i) + first_line
+    column = i - (text.rfind("\n", 0, i) + 1) + 1
+    if text[i] == "\x00":
+        what = ("a NUL character, which text never holds (UTF-16 text without a "
+                "byte-order mark? save the file as UTF-8)")
+    else:
+        what = ("a carriage return not followed by a line feed (old Mac line ends?): "
+                "lines end with \\n or \\r\\n")
+    raise located_error(source, what, line=line, column=column)
 
 
 def _undecodable(source, line_bytes, err, line):
@@ -124,21 +175,22 @@ def read_lines(path, *, encoding="utf-8"):
     return split_lines(read_text(path, encoding=encoding))
 
 
-def iter_lines(binary, source, *, encoding="utf-8", first_line=1):
+def iter_lines(binary, source, *, encoding="utf-8", first_line=1, max_line_bytes=None):
     """Yield ``(line_number, line)`` from a binary file object, one line at a time.
 
     Lines are split at ``b"\\n"`` only and decoded strictly; line endings (LF or
-    CRLF) are removed. Undecodable bytes, and a truncated or damaged compressed
-    stream (gzip, bz2, xz, zip member), raise a ValueError naming ``source`` and
-    the line.
+    CRLF) are removed. Undecodable bytes, NUL characters, lone carriage returns,
+    a UTF-16 file, a line longer than ``max_line_bytes`` (read no further: memory
+    stays bounded whatever the file), and a truncated or damaged compressed stream
+    (gzip, bz2, xz, zip member), raise a ValueError naming ``source`` and the line.
+    A UTF-8 byte-order mark at the start is dropped. ``max_line_bytes`` defaults
+    to :data:`MAX_LINE_BYTES`.
     """
+    max_line_bytes = MAX_LINE_BYTES if max_line_bytes is None else max_line_bytes
     lineno = first_line - 1
-    lines = iter(binary)
     while True:
         try:
-            raw = next(lines)
-        except StopIteration:
-            return
+            raw = binary.readline(max_line_bytes + 1)
         except _PATH_ERRORS:
             raise
         except ARCHIVE_ERRORS as err:
@@ -146,13 +198,24 @@ def iter_lines(binary, source, *, encoding="utf-8", first_line=1):
                 f"{source}: damaged or truncated data after line {lineno} "
                 f"({type(err).__name__}: {err})."
             ) from err
+        if not raw:
+            return
         lineno += 1
+        if lineno == 1:
+            _refuse_other_encodings(raw[:4], source)
+            if raw.startswith(UTF8_BOM):
+                raw = raw[len(UTF8_BOM):]
         if raw.endswith(b"\n"):
             raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+        elif len(raw) > max_line_bytes:
+            raise located_error(source, f"the line is longer than {max_line_bytes} "
+                                "bytes: not a text file of lines?", line=lineno)
         try:
             line = raw.decode(encoding)
         except UnicodeDecodeError as err:
             raise _undecodable(source, raw[: err.end], err, lineno) from None
+        if "\x00" in line or "\r" in line:
+            check_controls(line, source, lineno)
         yield lineno, line
 
 

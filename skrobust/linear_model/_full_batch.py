@@ -28,6 +28,7 @@ from sklearn.utils import assert_all_finite
 
 from skrobust._array_api import max_float_dtype
 from skrobust.linear_model import _em
+from skrobust.linear_model._dask_pass import is_dask_collection
 from skrobust.linear_model._kernels import accumulate_gradient
 from skrobust.linear_model._lbfgs import PerTagLBFGS
 from skrobust.linear_model._sgd_em import (
@@ -43,38 +44,36 @@ def _logit(p, xp):
     return xp.log(p) - xp.log1p(-p)
 
 
-class FullBatchObjective:
-    """Per-tag values and gradients of F over the whole data set, one pass each.
+def data_pass(X, Y, weights, batch_size, xp):
+    """The pass over ``X``: :class:`InMemoryPass`, or for dask arrays a pass run on
+    the dask scheduler, block by block (:mod:`._dask_pass`, dask imported there)."""
+    if is_dask_collection(X):
+        from skrobust.linear_model._dask_pass import DaskPass
 
-    ``prior`` (the MAP pseudo-counts, see :func:`._em.m_step`, or None) may change
-    between iterations: :meth:`total` re-adds it to a pass's data terms (``aux``).
+        return DaskPass(X, Y, weights, batch_size)
+    return InMemoryPass(X, Y, weights, batch_size, xp)
+
+
+class InMemoryPass:
+    """The data terms of F in one pass over arrays in memory (any namespace, or
+    scipy.sparse), in blocks of ``batch_size`` rows.
+
+    :meth:`sums` is all a pass computes from the data: the unnormalised weight and
+    intercept gradients, and per tag the log-likelihood and the EM sums S_a, S_ya,
+    S_y. They are sums over rows, so a pass over row blocks held elsewhere (a dask
+    cluster's workers) adds up the same quantities block by block.
     """
 
-    def __init__(self, X, Y, weights, alpha, pi, gamma, learn_pi, learn_gamma,
-                 batch_size, xp, device):
+    def __init__(self, X, Y, weights, batch_size, xp):
         self.X, self.Y, self.weights, self.xp = X, Y, weights, xp
-        self.alpha = alpha  # float, or (n_tags, 1) on the device
-        self.pi, self.gamma = pi, gamma  # the fixed rates, where not learned
-        self.learn_pi, self.learn_gamma = learn_pi, learn_gamma
         self.batch_size = batch_size
-        self.wide = max_float_dtype(xp, device)
         self.n = X.shape[0]
-        self.weight_total = xp.astype(xp.sum(weights), self.wide)
-        self.prior = None
+        self.weight_sum = xp.sum(weights)
 
-    def rates(self, params):
-        """(pi, gamma) at ``params``: from the logits where learned, else fixed."""
-        xp, extra = self.xp, list(params[2:])
-        pi = _em._clip(_em.sigmoid(extra.pop(0), xp), _em.NOISE_EPS, 1.0, xp) \
-            if self.learn_pi else self.pi
-        gamma = _em._clip(_em.sigmoid(extra.pop(0), xp), _em.NOISE_EPS, 1.0, xp) \
-            if self.learn_gamma else self.gamma
-        return pi, gamma
-
-    def __call__(self, params):
+    def sums(self, coef, intercept, pi, gamma, wide):
+        """(sum_i w_i (sigma - alpha) x_i, its sum without x, loglik, S_a, S_ya, S_y):
+        the first two in ``coef``'s dtype, the rest per tag in ``wide``."""
         xp = self.xp
-        coef, intercept = params[0], params[1]
-        pi, gamma = self.rates(params)
         grad_coef = xp.zeros_like(coef)
         grad_intercept = xp.zeros_like(intercept)
         loglik = s_a = s_ya = s_y = 0.0
@@ -90,9 +89,50 @@ class FullBatchObjective:
             grad_intercept = grad_intercept + xp.sum(residual, axis=0)
             # Sums over blocks in the widest float: values are compared to 1e-4 of
             # their change by the line search.
-            loglik = loglik + xp.astype(b_loglik, self.wide)
-            s_a, s_ya, s_y = (s + xp.astype(b, self.wide)
+            loglik = loglik + xp.astype(b_loglik, wide)
+            s_a, s_ya, s_y = (s + xp.astype(b, wide)
                               for s, b in zip((s_a, s_ya, s_y), (b_a, b_ya, b_y)))
+        return grad_coef, grad_intercept, loglik, s_a, s_ya, s_y
+
+    def check_finite(self):
+        """Raise sklearn's usual error if X holds NaN or infinity."""
+        assert_all_finite(self.X, input_name="X")
+
+
+class FullBatchObjective:
+    """Per-tag values and gradients of F over the whole data set, one pass each.
+
+    ``prior`` (the MAP pseudo-counts, see :func:`._em.m_step`, or None) may change
+    between iterations: :meth:`total` re-adds it to a pass's data terms (``aux``).
+    """
+
+    def __init__(self, X, Y, weights, alpha, pi, gamma, learn_pi, learn_gamma,
+                 batch_size, xp, device):
+        self.xp = xp
+        self.data = data_pass(X, Y, weights, batch_size, xp)
+        self.alpha = alpha  # float, or (n_tags, 1) on the device
+        self.pi, self.gamma = pi, gamma  # the fixed rates, where not learned
+        self.learn_pi, self.learn_gamma = learn_pi, learn_gamma
+        self.wide = max_float_dtype(xp, device)
+        self.n = self.data.n
+        self.weight_total = xp.astype(self.data.weight_sum, self.wide)
+        self.prior = None
+
+    def rates(self, params):
+        """(pi, gamma) at ``params``: from the logits where learned, else fixed."""
+        xp, extra = self.xp, list(params[2:])
+        pi = _em._clip(_em.sigmoid(extra.pop(0), xp), _em.NOISE_EPS, 1.0, xp) \
+            if self.learn_pi else self.pi
+        gamma = _em._clip(_em.sigmoid(extra.pop(0), xp), _em.NOISE_EPS, 1.0, xp) \
+            if self.learn_gamma else self.gamma
+        return pi, gamma
+
+    def __call__(self, params):
+        xp = self.xp
+        coef, intercept = params[0], params[1]
+        pi, gamma = self.rates(params)
+        grad_coef, grad_intercept, loglik, s_a, s_ya, s_y = self.data.sums(
+            coef, intercept, pi, gamma, self.wide)
         n = float(self.n)
         alpha = self.alpha
         grad_coef = grad_coef / n + alpha * coef
@@ -155,7 +195,7 @@ class FullBatchTrainer:
                 params += (_logit(rate, xp),)
         self.optimizer = PerTagLBFGS(self.objective, params)
         if not bool(xp.all(xp.isfinite(self.optimizer.values))):
-            assert_all_finite(X, input_name="X")  # the usual message for bad X
+            self.objective.data.check_finite()  # the usual message for bad X
             raise ValueError(
                 "The objective is not finite at the starting point; scale the "
                 "features (e.g. StandardScaler)."

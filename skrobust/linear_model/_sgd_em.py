@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust.linear_model import _em
+from skrobust.linear_model._dask_pass import is_dask_collection
 from skrobust.linear_model._kernels import linear_scores, momentum_update, row_blocks
 
 
@@ -131,7 +132,7 @@ def take_rows(A, index, xp):
 def row_index(rows, X, xp):
     """Host integer row indices as ``take_rows`` needs them for ``X``: as they are for
     NumPy and scipy.sparse, on ``X``'s device otherwise."""
-    if sp.issparse(X) or isinstance(X, np.ndarray):
+    if sp.issparse(X) or isinstance(X, np.ndarray) or is_dask_collection(X):
         return rows
     return xp.asarray(rows, device=X.device)
 

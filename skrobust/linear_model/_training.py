@@ -19,6 +19,8 @@ from skrobust.linear_model import _em
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
 from skrobust.linear_model._auto_alpha import choose_strength, held_out_path
 from skrobust.linear_model._full_batch import FullBatchTrainer
+from skrobust.linear_model._dask_pass import is_dask_collection
+from skrobust.linear_model._dask_pass import log_likelihood_sums as dask_log_likelihood_sums
 from skrobust.linear_model._tag_names import default_tag_names, names_from_target
 from skrobust.linear_model._sgd_em import (
     TrainingConfig,
@@ -191,6 +193,8 @@ class _TrainingMixin:
 
     def _log_likelihood_sums(self, X, Y, weights, xp):
         """tag_log_likelihood on validated data."""
+        if is_dask_collection(X):  # summed on the dask cluster, block by block
+            return dask_log_likelihood_sums(self, X, Y, weights)
         total = None
         # Minibatch-sized blocks: the scores of a large held-out set are never all
         # in memory at once.

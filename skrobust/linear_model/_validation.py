@@ -17,6 +17,7 @@ from skrobust._array_api import (
     numpy_namespace,
     to_numpy,
 )
+from skrobust.linear_model._dask_pass import is_dask_collection, validate_dask_data
 from skrobust.linear_model._tag_names import as_name_array
 from skrobust.linear_model._targets import (
     binary_classes,
@@ -68,6 +69,8 @@ class _TrainingDataMixin:
 
     def _validate_training_data(self, X, y, sample_weight, classes, first_call):
         """Validate one fit/partial_fit call's data without changing the model."""
+        if is_dask_collection(X) or is_dask_collection(y):  # trained on the cluster
+            return validate_dask_data(self, X, y, sample_weight, classes, first_call)
         if not first_call and self._is_plain_numpy_chunk(X, y, classes):
             weights = _checked_weights(sample_weight, X, numpy_namespace)
             return X, y, weights, numpy_namespace, None

@@ -158,3 +158,35 @@ def _check_fields(payload, path):
             f"{os.fspath(path)!r} is not a valid streaming checkpoint: its fields "
             f"{problems} do not hold what fit_stream writes."
         )
+
+
+def check_resume_point(checkpoint, data, n_epochs, path):
+    """Refuse to resume from a checkpoint whose position is not one ``fit_stream``
+    could have reached on ``data``, or that is past the ``n_epochs`` asked for.
+
+    The chunk order of an epoch follows from the run's seed, so a saved order that
+    differs (``[0] * 10``, out-of-range indices), an epoch or position that does
+    not match the count of chunks done, would resume a different model silently
+    or fail later with a raw IndexError.
+    """
+    where = f"The checkpoint {os.fspath(path)!r}"
+    n_chunks = data.n_chunks
+    epoch, position = checkpoint.epoch, checkpoint.position
+    if position >= n_chunks or checkpoint.chunks_done != epoch * n_chunks + position:
+        raise FileError(
+            f"{where} is not a valid streaming checkpoint: epoch {epoch}, position "
+            f"{position} and {checkpoint.chunks_done} chunks done do not agree for "
+            f"{n_chunks} chunks per epoch.")
+    if checkpoint.order is not None:
+        expected = np.asarray(data.chunk_order(epoch, checkpoint.seed))
+        order = np.asarray(checkpoint.order)
+        if order.shape != expected.shape or not np.array_equal(order, expected):
+            raise FileError(
+                f"{where} is not a valid streaming checkpoint: its chunk order for "
+                f"epoch {epoch} is not the one its seed gives.")
+    if epoch > n_epochs or (epoch == n_epochs and position > 0):
+        done = f"{epoch} epoch(s)" + (f" and {position} chunk(s)" if position else "")
+        raise ValueError(
+            f"{where} has already trained {done}, more than n_epochs={n_epochs}: "
+            f"pass n_epochs >= {epoch + (position > 0)} to resume it, or another "
+            "checkpoint path to train afresh.")

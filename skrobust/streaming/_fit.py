@@ -7,7 +7,12 @@ import numpy as np
 
 from skrobust._persistence._archive import remove_stale_temp_files
 from skrobust._persistence._codec import class_name, supported_classes
-from skrobust.streaming._checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from skrobust.streaming._checkpoint import (
+    Checkpoint,
+    check_resume_point,
+    load_checkpoint,
+    save_checkpoint,
+)
 from skrobust.streaming._chunks import Chunk, ChunkedDataset
 from skrobust.streaming._fingerprint import data_fingerprint, fingerprint_differences
 
@@ -105,7 +110,7 @@ def _same_params(a, b):
     return True
 
 
-def _restore(estimator, path, data, fingerprint, allow_data_change):
+def _restore(estimator, path, data, fingerprint, allow_data_change, n_epochs):
     """Load the checkpoint at ``path`` into ``estimator`` (in place)."""
     saved = load_checkpoint(path)
     if type(saved.estimator) is not type(estimator) or not _same_params(
@@ -121,6 +126,7 @@ def _restore(estimator, path, data, fingerprint, allow_data_change):
             f"The checkpoint {os.fspath(path)!r} was written for data {saved.dataset}; "
             f"this dataset is {_dataset_summary(data)}."
         )
+    check_resume_point(saved, data, n_epochs, path)
     differences = fingerprint_differences(saved.data_fingerprint, fingerprint)
     if differences and not allow_data_change:
         raise ValueError(
@@ -294,7 +300,7 @@ def _fit_dataset(
         remove_stale_temp_files(path)
         fingerprint = data_fingerprint(data)
     if path is not None and os.path.exists(path):
-        saved = _restore(estimator, path, data, fingerprint, allow_data_change)
+        saved = _restore(estimator, path, data, fingerprint, allow_data_change, n_epochs)
         epoch, position, seed, done = saved.epoch, saved.position, saved.seed, saved.chunks_done
         order = None if saved.order is None else np.asarray(saved.order)
     # chunks_done of the state on disk; None when nothing is saved yet, so that even

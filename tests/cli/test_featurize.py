@@ -52,32 +52,38 @@ def test_four_commands_end_to_end_on_100_photos(tmp_path, capsys):
     assert page.read_text().count('<img src="data:image/jpeg;base64,') == 4 * 8 + 12
 
 
-def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
+def test_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch, capsys):
     shipped = _cli_data.write_inputs(tmp_path / "inputs")
     names = shipped["names"][:10]
     photos = _photo_folder(tmp_path / "photos", names)
     output = tmp_path / "features.npy"
-    argv = ["featurize", str(photos), "--output", str(output), "--batch-size", "4",
-            "--quiet"]
+    argv = ["featurize", str(photos), "--output", str(output), "--batch-size", "4"]
     real = _featurize._featurize_batch
     calls = []
 
-    def interrupted(featurizer, paths):
+    def interrupted(featurizer, paths, start):
         calls.append(len(paths))
         if len(calls) == 2:
             raise KeyboardInterrupt  # Ctrl-C during the second batch
-        return real(featurizer, paths)
+        return real(featurizer, paths, start)
 
     monkeypatch.setattr(_featurize, "_featurize_batch", interrupted)
     assert main(argv) == 130
     assert not output.exists()
     assert sorted(p.name for p in (tmp_path / "features.partial").iterdir()) == [
         "000000.npy", "000000.txt", "photos.txt"]
+    # Progress in a log (stderr is not a terminal here): a line per batch done.
+    assert capsys.readouterr().err.splitlines()[0].startswith(
+        "features: 4/10 photos (40%), ")
     calls.clear()
     monkeypatch.setattr(_featurize, "_featurize_batch",
-                        lambda f, p: calls.append(len(p)) or real(f, p))
+                        lambda f, p, start: calls.append(len(p)) or real(f, p, start))
     assert main(argv) == 0
     assert calls == [4, 2]  # only the batches not done before
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "features: 4/10 photos done by an earlier run; resuming"
+    assert lines[1].startswith("features: 8/10 photos (80%), ")
+    assert lines[2].startswith("features: 10/10 photos (100%), ")
     X = np.load(output)
     np.testing.assert_allclose(X, shipped["X"][:10], rtol=1e-3, atol=1e-3)
     assert not (tmp_path / "features.partial").exists()
@@ -100,6 +106,15 @@ def test_unreadable_photos_are_skipped_and_listed(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "skipped 2 unreadable photo(s)" in err and "im0broken.jpg" in err
     assert "Traceback" not in err
+    # Each reason names the photo's number among the 5 (not its place in a batch)
+    # and says why, without repeating the path the line starts with.
+    listing = [*sorted(names[:1] + ["im0broken.jpg"]), *names[1:], "zz_truncated.jpg"]
+    for line in skipped:
+        path, why = line.split("\t")
+        name = path.rsplit("/", 1)[-1]
+        assert why.startswith(f"photo {listing.index(name) + 1}: "), why
+        assert name not in why and "image 0" not in why
+        assert line.count(name) == 1 and err.count(name) == 1
 
 
 def test_errors_are_one_line(tmp_path, capsys):
@@ -131,9 +146,8 @@ def test_errors_are_one_line(tmp_path, capsys):
     assert np.load(tmp_path / "g.npy").shape == (1, 1280)
 
 
-def test_missing_photo_is_a_usage_error(tmp_path, capsys):
-    with pytest.raises(SystemExit) as caught:
-        main(["featurize", str(tmp_path / "nope.jpg"), "--output", str(tmp_path / "f.npy")])
+def test_missing_photo_exits_1_in_one_line(tmp_path, capsys):
+    code = main(["featurize", str(tmp_path / "nope.jpg"), "--output", str(tmp_path / "f.npy")])
     err = capsys.readouterr().err
-    assert caught.value.code == 2 and err.count("\n") == 1
-    assert "no such file or folder" in err
+    assert code == 1 and err.count("\n") == 1
+    assert "argument PHOTOS: no such file or folder" in err

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from skrobust.cli._inputs import (
-    read_clean_labels, read_features, read_photo_list, read_tags, split_tags)
+from skrobust.cli._inputs import read_features, read_photo_list, read_tags, split_tags
 
 
 def test_split_tags_on_commas_and_whitespace():
@@ -54,19 +53,3 @@ def test_photo_list(tmp_path):
     path.write_text("a.jpg\nb.jpg\n")
     with pytest.raises(ValueError, match="names 2 photos, but the features have 3 rows"):
         read_photo_list(path, 3)
-
-
-def test_clean_labels(tmp_path):
-    columns = {"sky": 0, "dog": 1, "sea": 2}
-    path = tmp_path / "clean.txt"
-    path.write_text("# row, then every model tag in the photo\n2 sky sea\n5\n1 dog,sky\n")
-    rows, Z = read_clean_labels(path, 5, columns.get, 3)
-    assert rows.tolist() == [1, 4, 0]
-    assert Z.tolist() == [[1, 0, 1], [0, 0, 0], [1, 1, 0]]
-    for text, message in [("2 sky\n2 sea\n", "line 2: row 2 is already labelled on line 1"),
-                          ("6 sky\n", r"line 1: row 6 is not in 1..5"),
-                          ("1 cat\n", "line 1: 'cat' is not one of the model's tags"),
-                          ("# nothing\n", "no labelled photo")]:
-        path.write_text(text)
-        with pytest.raises(ValueError, match=message):
-            read_clean_labels(path, 5, columns.get, 3)

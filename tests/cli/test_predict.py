@@ -97,3 +97,35 @@ def test_a_damaged_or_pickled_model_is_refused_in_one_line(trained, tmp_path, ca
         err = capsys.readouterr().err
         assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
         assert err.startswith("skrobust: error: ") and path.name in err
+
+
+@pytest.mark.parametrize("name, extra, is_json", [
+    ("p.json", [], True), ("p.JSON", [], True), ("p.csv", [], False),
+    ("p.txt", [], False), ("p.json", ["--format", "csv"], False),
+])
+def test_output_extension_chooses_the_format(trained, tmp_path, name, extra, is_json):
+    inputs, model = trained
+    output = tmp_path / name
+    assert main(["predict", "--model", str(model), "--features", str(inputs["features"]),
+                 "--output", str(output), *extra]) == 0
+    text = output.read_text()
+    if is_json:
+        assert json.loads(text)[0]["photo"] == "im1.jpg"
+    else:
+        assert text.startswith("photo,rank,tag,p_true,p_tag\n")
+
+
+@pytest.mark.parametrize("factor", [100, 0.5 * 10, 1])
+def test_features_of_another_scale_are_warned_about(trained, tmp_path, capsys, factor):
+    # Same width, another scale: the model would say P(true) = 1 to most tags.
+    inputs, model = trained
+    features = tmp_path / "features.npy"
+    np.save(features, inputs["X"] * factor)
+    for rows in (slice(None), slice(0, 1)):  # also a single photo
+        np.save(features, inputs["X"][rows] * factor)
+        assert main(["predict", "--model", str(model), "--features", str(features)]) == 0
+        err = capsys.readouterr().err
+        warned = "are not on the scale of the features the model was trained on" in err
+        assert warned is (factor > 4)
+        if warned:
+            assert err.startswith("skrobust: warning: ") and err.count("\n") == 1

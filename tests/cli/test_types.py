@@ -29,11 +29,15 @@ def test_paths(tmp_path):
     assert _types.existing_path(str(tmp_path)) == tmp_path
     assert _types.output_dir(str(tmp_path / "new" / "deeper")) == tmp_path / "new" / "deeper"
     assert _types.output_file(str(tmp_path / "new" / "m.skrobust")).name == "m.skrobust"
-    for function, text, message in [
+    for function, text, message in [  # the user's files: exit 1 (MissingInputError)
         (_types.existing_file, tmp_path / "missing", "no such file"),
         (_types.existing_file, tmp_path, "is a folder, not a file"),
         (_types.existing_dir, file, "not a folder"),
         (_types.existing_path, tmp_path / "missing", "no such file or folder"),
+    ]:
+        with pytest.raises(_types.MissingInputError, match=message):
+            function(str(text))
+    for function, text, message in [
         (_types.output_dir, file, "is a file, not a folder"),
         (_types.output_dir, file / "sub", "is a file, so"),
         (_types.output_file, tmp_path, "is a folder, not a file"),

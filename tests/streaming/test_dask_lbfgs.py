@@ -1,0 +1,232 @@
+"""solver="lbfgs" on dask arrays: data-parallel passes on a 2-process LocalCluster.
+
+The cluster is started once for the module. The distributed fit runs the same
+objective, line search and stopping rule as the fit in memory, block by block with
+the sums added in another order, so it must agree with it to 1e-6 (float64).
+"""
+
+import os
+import signal
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from distributed import Client, LocalCluster
+
+from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
+from skrobust.datasets import make_tagged_classification
+from skrobust.linear_model._dask_pass import DaskPass, current_client
+
+pytestmark = pytest.mark.xdist_group("dask")
+
+N = 1500
+# Uneven row blocks with an empty one; columns split (joined by the fit).
+X_CHUNKS = ((400, 700, 0, 150, 250), (5, 3))
+PARAMS = dict(solver="lbfgs", batch_size=200, max_iter=40, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                           dashboard_address=":0")
+    client = Client(cluster)
+    client.wait_for_workers(2)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, Y, _ = make_tagged_classification(
+        n_samples=N, n_features=8, n_tags=3, pi=[0.4, 0.7, 0.9], random_state=0
+    )
+    return X, Y
+
+
+@pytest.fixture(scope="module")
+def reference(data):
+    return RobustLogisticRegression(**PARAMS).fit(*data)
+
+
+def assert_same_fit(model, reference, rtol=1e-6):
+    for name in ("coef_", "intercept_", "pi_", "gamma_"):
+        np.testing.assert_allclose(getattr(model, name), getattr(reference, name),
+                                   rtol=rtol, atol=rtol, err_msg=name)
+    assert model.n_iter_ == reference.n_iter_
+    np.testing.assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=rtol)
+    assert model.n_features_in_ == reference.n_features_in_
+    np.testing.assert_array_equal(model.classes_, reference.classes_)
+
+
+def test_distributed_fit_equals_in_memory_fit(client, data, reference):
+    """Uneven blocks, an empty block, X split by columns, and Y in row blocks that
+    do not line up with X's (rechunked to X's on the cluster)."""
+    X, Y = data
+    dX = da.from_array(X, chunks=X_CHUNKS)
+    dY = da.from_array(Y, chunks=(600, 2))
+    assert current_client() is client
+    model = RobustLogisticRegression(**PARAMS).fit(dX, dY)
+    assert_same_fit(model, reference)
+    assert isinstance(model.coef_, np.ndarray)
+    np.testing.assert_allclose(model.predict_proba(X), reference.predict_proba(X), rtol=1e-6)
+
+
+def test_threaded_scheduler_without_client(client, data, reference):
+    """dask's local threads (the client set aside): one graph per pass."""
+    X, Y = data
+    with dask.config.set(scheduler="threads"):
+        assert current_client() is None
+        model = RobustLogisticRegression(**PARAMS).fit(da.from_array(X, chunks=X_CHUNKS),
+                                                      da.from_array(Y, chunks=500))
+    assert_same_fit(model, reference)
+
+
+def test_sparse_blocks(client, data, reference):
+    """scipy.sparse CSR blocks in X and in Y."""
+    X, Y = data
+    dX = da.from_array(X, chunks=(X_CHUNKS[0], -1)).map_blocks(sp.csr_matrix)
+    dY = da.from_array(Y, chunks=(300, 3)).map_blocks(sp.csr_matrix)
+    model = RobustLogisticRegression(**PARAMS).fit(dX, dY)
+    assert_same_fit(model, reference)
+
+
+@pytest.mark.parametrize("noise", ["missing+spurious", "none"])
+def test_binary_labels_and_sample_weight(client, data, noise):
+    """A 1-D y of two string labels, dask sample weights, other noise models."""
+    X, Y = data
+    y = np.where(Y[:, 1] == 1, "cat", "dog")
+    weights = np.random.default_rng(0).uniform(0, 2, N)
+    params = dict(PARAMS, noise=noise, pos_label="cat")
+    expected = RobustLogisticRegression(**params).fit(X, y, sample_weight=weights)
+    model = RobustLogisticRegression(**params).fit(
+        da.from_array(X, chunks=400), da.from_array(y, chunks=700),
+        sample_weight=da.from_array(weights, chunks=500),
+    )
+    np.testing.assert_array_equal(model.classes_, ["dog", "cat"])
+    assert_same_fit(model, expected)
+
+
+def test_float32(client, data):
+    """float32 X trains in float32; its sums, added in another order, round
+    differently, which 40 iterations carry to about 1e-3."""
+    X, Y = data
+    X = X.astype(np.float32)
+    expected = RobustLogisticRegression(**PARAMS).fit(X, Y)
+    model = RobustLogisticRegression(**PARAMS).fit(da.from_array(X, chunks=400),
+                                                  da.from_array(Y, chunks=400))
+    assert model.coef_.dtype == np.float32
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X),
+                               atol=1e-3)
+
+
+def test_each_pass_sends_only_weights_and_sums(client, data):
+    """The data are loaded into the workers once; a pass moves the parameters out
+    and the summed statistics back, whatever the number of blocks."""
+    X, Y = data
+    dX, dY = da.from_array(X, chunks=100), da.from_array(Y, chunks=100)
+    weights = da.ones(N, chunks=100)
+    data_pass = DaskPass(dX, dY, weights, batch_size=50)
+    assert len(data_pass.blocks) == N // 100
+    assert {b.status for b in data_pass.blocks} <= {"pending", "finished"}
+    coef, intercept = np.zeros((3, 8)), np.zeros(3)
+    rates = np.full(3, 0.5), np.ones(3)
+    sums = data_pass.sums(coef, intercept, *rates, np.float64)
+    assert [np.shape(s) for s in sums] == [(3, 8), (3,), (3,), (3,), (3,), (3,)]
+    np.testing.assert_allclose(sums[5], Y.sum(axis=0))  # S_y: the tags' sum
+
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        (dict(solver="sgd"), ValueError, "solver='lbfgs'"),
+        (dict(early_stopping=True), ValueError, "early_stopping"),
+    ],
+)
+def test_refused_settings(client, data, change, error, match):
+    X, Y = data
+    model = RobustLogisticRegression(**{**PARAMS, **change})
+    with pytest.raises(error, match=match):
+        model.fit(da.from_array(X, chunks=500), da.from_array(Y, chunks=500))
+    assert not hasattr(model, "coef_")
+
+
+def test_partial_fit_refuses_dask_chunks(client, data):
+    X, Y = data
+    with pytest.raises(ValueError, match="Incremental"):
+        RobustLogisticRegression().partial_fit(da.from_array(X), da.from_array(Y))
+
+
+def test_bad_input_leaves_model_unchanged(client, data, reference):
+    X, Y = data
+    model = RobustLogisticRegression(**PARAMS, warm_start=True).fit(X, Y)
+    coef = model.coef_.copy()
+    bad_tags = Y.astype(float)
+    bad_tags[1000, 0] = 2
+    dX = da.from_array(X, chunks=500)
+    with pytest.raises(ValueError, match="0/1 tag indicator"):
+        model.fit(dX, da.from_array(bad_tags, chunks=500))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.fit(dX, da.from_array(Y[:-1], chunks=500))
+    with pytest.raises(ValueError, match="features"):
+        model.fit(dX[:, :5], da.from_array(Y, chunks=500))
+    with pytest.raises(ValueError, match="Negative values"):
+        model.fit(dX, da.from_array(Y, chunks=500), sample_weight=-np.ones(N))
+    with pytest.raises(TypeError, match="to_dask_array"):
+        model.fit(dX, Y)
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        model.fit(dX[dX[:, 0] > 0], da.from_array(Y, chunks=500))
+    np.testing.assert_array_equal(model.coef_, coef)
+    assert model.n_iter_ == reference.n_iter_
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_cross_validation_on_the_cluster(client, data):
+    """RobustLogisticRegressionCV: each fold's fit (all strengths as columns of one
+    weight matrix) and its held-out score run on the cluster; same choice, scores
+    and refit as in memory."""
+    X, Y = data
+    params = dict(solver="lbfgs", batch_size=200, max_iter=15, alphas=[1e-3, 1e-1], cv=3,
+                  random_state=0)
+    expected = RobustLogisticRegressionCV(**params).fit(X, Y)
+    model = RobustLogisticRegressionCV(**params).fit(da.from_array(X, chunks=400),
+                                                    da.from_array(Y, chunks=400))
+    assert model.alpha_ == expected.alpha_
+    np.testing.assert_allclose(model.scores_, expected.scores_, rtol=1e-6)
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=1e-6)
+
+
+def test_tag_log_likelihood_of_dask_data(client, data, reference):
+    X, Y = data
+    np.testing.assert_allclose(
+        reference.tag_log_likelihood(da.from_array(X, chunks=X_CHUNKS),
+                                     da.from_array(Y, chunks=300)),
+        reference.tag_log_likelihood(X, Y), rtol=1e-10)
+
+
+def test_worker_killed_mid_fit(client, data, reference):
+    """One worker process is killed after the first iteration (its nanny restarts
+    it empty). The fit either completes with the right model (the lost blocks are
+    recomputed, the broadcast weights survive on the other worker) or raises and
+    leaves the model as it was: never a wrong model."""
+    X, Y = data
+    model = RobustLogisticRegression(**PARAMS)
+    pids = client.run(os.getpid)
+    victim = sorted(pids)[0]
+
+    def kill_once(fitted):
+        if fitted.n_iter_ == 1:
+            os.kill(pids[victim], signal.SIGKILL)
+
+    model._epoch_callback = kill_once
+    try:
+        model.fit(da.from_array(X, chunks=300), da.from_array(Y, chunks=300))
+    except Exception as error:  # a clean failure: the model is as it was (unfitted)
+        print(f"fit failed cleanly: {error!r}")
+        assert not hasattr(model, "coef_")
+    else:
+        print(f"fit completed after the kill, {model.n_iter_} iterations")
+        assert_same_fit(model, reference)
+    client.wait_for_workers(2, timeout=60)
