@@ -149,17 +149,18 @@ def _block_checks(Y, weights):
     return zero_one, float(weights.min()), float(weights.max()), bool(np.isfinite(weights).all())
 
 
-def validate_dask_data(model, X, y, sample_weight, classes, first_call):
+def validate_dask_data(model, X, y, sample_weight, classes, first_call, training=True):
     """``_validate_training_data`` for dask arrays: (X, Y, weights, xp, classes),
-    all three still dask arrays in X's row blocks, checked on the cluster."""
+    all three still dask arrays in X's row blocks, checked on the cluster.
+    ``training=False`` (scoring a fitted model) takes any solver."""
     import dask
     import dask.array as da
 
     from skrobust._array_api import numpy_namespace
 
-    if model.solver != "lbfgs":
+    if training and model.solver != "lbfgs":
         raise ValueError(_SGD_REFUSED)
-    if model.early_stopping:
+    if training and model.early_stopping:
         raise ValueError(
             "early_stopping=True is not available on dask arrays (it holds out rows "
             "in memory): leave it False, or hold out a block yourself and score it "

@@ -410,7 +410,7 @@ class RobustLogisticRegression(
         """
         check_is_fitted(self)
         X, Y, weights, xp, _ = self._validate_training_data(
-            X, Y, sample_weight, classes=None, first_call=False
+            X, Y, sample_weight, classes=None, first_call=False, training=False
         )
         return self._log_likelihood_sums(X, Y, weights, xp)
 
@@ -441,7 +441,7 @@ class RobustLogisticRegression(
         """
         check_is_fitted(self)
         X, Y, weights, xp, _ = self._validate_training_data(
-            X, y, sample_weight, classes=None, first_call=False
+            X, y, sample_weight, classes=None, first_call=False, training=False
         )
         return -self._observed_loss(X, Y, weights, xp)
 

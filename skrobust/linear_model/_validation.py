@@ -67,10 +67,13 @@ def _rows_with_weight(weights, xp):
 class _TrainingDataMixin:
     """Validation of X, y, sample_weight and the per-tag parameters."""
 
-    def _validate_training_data(self, X, y, sample_weight, classes, first_call):
-        """Validate one fit/partial_fit call's data without changing the model."""
+    def _validate_training_data(self, X, y, sample_weight, classes, first_call,
+                                training=True):
+        """Validate one fit/partial_fit call's data without changing the model
+        (``training=False``: data a fitted model scores)."""
         if is_dask_collection(X) or is_dask_collection(y):  # trained on the cluster
-            return validate_dask_data(self, X, y, sample_weight, classes, first_call)
+            return validate_dask_data(self, X, y, sample_weight, classes, first_call,
+                                      training)
         if not first_call and self._is_plain_numpy_chunk(X, y, classes):
             weights = _checked_weights(sample_weight, X, numpy_namespace)
             return X, y, weights, numpy_namespace, None
