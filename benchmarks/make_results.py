@@ -67,6 +67,21 @@ SECTIONS = {
         "python benchmarks/bench_tag_vectorizer.py",
         "Goal: a million tag lists in well under a minute.",
     ),
+    "dask": (
+        "Data-parallel training on a dask cluster (solver='lbfgs' on dask arrays)",
+        "python benchmarks/bench_dask.py",
+        "Goals (issue 26): on LocalCluster with 2 processes >= 1.6x the throughput of 1 "
+        "process on the same data, and >= 1.5x faster to the same loss than dask-ml "
+        "Incremental with 2 workers; bytes moved per pass within 2x of (workers x weight "
+        "size) + the reduction, no block of data reaching the client.",
+    ),
+    "dask_paper_model": (
+        "Data-parallel training at the paper's size, on paper (4.7M x 4,096 x 5,400, float32)",
+        "python benchmarks/bench_dask.py",
+        "Seconds per pass by part for W workers (formulas and assumptions in "
+        "benchmarks/_dask_paper_model.py): a worker is a 16-core node at 100 GFLOP/s per "
+        "core (0.87 of it reached), 10 Gbit/s links, 50 passes to converge.",
+    ),
     "metrics": (
         "Evaluation metrics timing",
         "python benchmarks/bench_metrics.py",

@@ -38,6 +38,18 @@ def client():
     cluster.close()
 
 
+@pytest.fixture(params=["distributed", "threads"])
+def scheduler(request, client):
+    """The cluster, or dask's local threads (the client set aside: one graph a pass)."""
+    if request.param == "distributed":
+        assert current_client() is client
+        yield client
+    else:
+        with dask.config.set(scheduler="threads"):
+            assert current_client() is None
+            yield None
+
+
 @pytest.fixture(scope="module")
 def data():
     X, Y, _ = make_tagged_classification(
@@ -84,7 +96,7 @@ def test_threaded_scheduler_without_client(client, data, reference):
     assert_same_fit(model, reference)
 
 
-def test_sparse_blocks(client, data, reference):
+def test_sparse_blocks(scheduler, data, reference):
     """scipy.sparse CSR blocks in X and in Y."""
     X, Y = data
     dX = da.from_array(X, chunks=(X_CHUNKS[0], -1)).map_blocks(sp.csr_matrix)
@@ -94,7 +106,7 @@ def test_sparse_blocks(client, data, reference):
 
 
 @pytest.mark.parametrize("noise", ["missing+spurious", "none"])
-def test_binary_labels_and_sample_weight(client, data, noise):
+def test_binary_labels_and_sample_weight(scheduler, data, noise):
     """A 1-D y of two string labels, dask sample weights, other noise models."""
     X, Y = data
     y = np.where(Y[:, 1] == 1, "cat", "dog")
@@ -183,7 +195,7 @@ def test_bad_input_leaves_model_unchanged(client, data, reference):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_cross_validation_on_the_cluster(client, data):
+def test_cross_validation_on_the_cluster(scheduler, data):
     """RobustLogisticRegressionCV: each fold's fit (all strengths as columns of one
     weight matrix) and its held-out score run on the cluster; same choice, scores
     and refit as in memory."""
