@@ -16,11 +16,14 @@ lemmatized...). A checked tag the model does not have (used on too few photos, o
 on none) cannot be calibrated: it is reported and its labels are left out.
 """
 
+import re
 from typing import NamedTuple
 
 import numpy as np
 
 from skrobust.cli._inputs import read_lines, split_tags
+
+_ROW_NUMBER = re.compile(r"[1-9][0-9]*")
 
 CHECKED = "checked:"
 
@@ -78,12 +81,12 @@ def read_clean_labels(path, n_rows, lookup, n_tags):
                 else:
                     checked_columns.add(column)
             continue
-        try:
-            row = int(fields[0])
-        except ValueError:
+        # ASCII digits only: int() would also read "1_0" as 10, "+3" and fullwidth digits.
+        if _ROW_NUMBER.fullmatch(fields[0]) is None:
             raise ValueError(f"{where}: expected a photo's row number first (1 for the "
                              "first line of the tags file) or 'checked: TAG ...', got "
-                             f"{fields[0]!r}") from None
+                             f"{fields[0]!r}")
+        row = int(fields[0])
         if not 1 <= row <= n_rows:
             raise ValueError(f"{where}: row {row} is not in 1..{n_rows} (the feature rows)")
         if row in seen:

@@ -345,7 +345,8 @@ class RobustLogisticRegression(
 
         The first call sets the number of features and tags (and, for a binary y,
         the two classes); later chunks must match. A call that raises leaves the
-        model exactly as it was before it.
+        model exactly as it was before it. Calls from several threads on one model
+        run one at a time.
 
         Parameters
         ----------
@@ -365,9 +366,9 @@ class RobustLogisticRegression(
         self : RobustLogisticRegression
             The updated estimator.
         """
-        first_call = not hasattr(self, "coef_")
         names = names_from_target(y)
         with self._unchanged_on_failure():
+            first_call = not hasattr(self, "coef_")  # under the lock: one first call
             X, Y, weights, xp, classes = self._validate_training_data(
                 X, y, sample_weight, classes=classes, first_call=first_call
             )

@@ -18,6 +18,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from skrobust.linear_model import _em
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
 from skrobust.linear_model._auto_alpha import choose_strength, held_out_path
+from skrobust.linear_model._fit_lock import fit_lock
 from skrobust.linear_model._full_batch import FullBatchTrainer
 from skrobust.linear_model._dask_pass import is_dask_collection
 from skrobust.linear_model._dask_pass import log_likelihood_sums as dask_log_likelihood_sums
@@ -215,8 +216,14 @@ class _TrainingMixin:
         Attributes are replaced, not modified in place, during training, with two
         exceptions restored here: the shuffling RNG's state and the loss curve. So
         a shallow copy of the attributes is enough; a model that was unfitted stays
-        unfitted, even if validation had already set n_features_in_.
+        unfitted, even if validation had already set n_features_in_. Holds the
+        estimator's training lock (:mod:`._fit_lock`): concurrent calls take turns.
         """
+        with fit_lock(self):
+            yield from self._restored_on_failure()
+
+    def _restored_on_failure(self):
+        """_unchanged_on_failure's body, under the lock."""
         before = dict(self.__dict__)
         rng = before.get("_rng")
         if rng is None and not isinstance(self.random_state, Integral):

@@ -52,6 +52,11 @@ def test_a_checked_line_names_the_tags_that_were_checked(tmp_path):
     ("checked:\n1 sky\n", "line 1: 'checked:' names no tag"),
     ("checked: cat unicorn\n1 cat\n", "none of the checked tags is one of the model's"),
     ("sky 3\n", "line 1: expected a photo's row number first"),
+    # int() would read these as rows 1 (of "1_0": 10), 3 and 3
+    ("1_0 sky\n", "line 1: expected a photo's row number first"),
+    ("+3 sky\n", "line 1: expected a photo's row number first"),
+    ("\uff13 sky\n", "line 1: expected a photo's row number first"),
+    ("03 sky\n", "line 1: expected a photo's row number first"),
 ])
 def test_mistakes_name_the_file_and_line(tmp_path, text, message):
     with pytest.raises(ValueError, match=message) as caught:
