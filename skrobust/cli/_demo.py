@@ -128,7 +128,7 @@ def add_parser(commands, common):
     parser.add_argument("--photos-dir", type=_types.existing_dir,
                         help="MIRFLICKR photos (default: $SKROBUST_MIRFLICKR_DIR or the "
                         "shared data checkout)")
-    parser.add_argument("--concept-map", choices=("synonyms", "full"), default="synonyms",
+    parser.add_argument("--concept-map", choices=("synonyms", "full"), default=None,
                         help="which user tags name a MIRFLICKR concept: its name and "
                         "synonyms (default), or also its kinds and translations")
     parser.add_argument("--output", type=_types.output_dir, default=None,
@@ -165,6 +165,17 @@ def check_args(args, parser):
     if args.k is not None and args.k >= n_labels:
         parser.error(f"argument --k: must be below the {n_labels} labels of "
                      f"{args.dataset} (top {args.k} would be every label), got {args.k}")
+    # An option that does not apply to the data set is a mistake, not something to
+    # ignore silently.
+    applies = {"--features": ("mirflickr25k",), "--data-dir": ("mirflickr25k", "mulan-scene"),
+               "--concept-map": ("mirflickr-subset", "mirflickr25k"),
+               "--photos-dir": ("mirflickr-subset", "mirflickr25k")}
+    for option, datasets in applies.items():
+        if getattr(args, option[2:].replace("-", "_")) is not None and args.dataset not in datasets:
+            parser.error(f"argument {option}: not used by --dataset {args.dataset} (only by "
+                         f"{' and '.join(datasets)})")
+    if args.concept_map is None:
+        args.concept_map = "synonyms"
     if args.dataset != "mirflickr-subset" and args.data_dir is None:
         from skrobust.experiments import _demo_data
 

@@ -136,6 +136,12 @@ class _Partial:
     def remove(self):
         shutil.rmtree(self.folder)
 
+    def remove_if_empty(self):
+        """After a failure: a folder that holds no finished batch (of this run or an
+        earlier one) is nothing to resume, so it does not stay behind."""
+        if not any(self.folder.glob("[0-9]*.txt")):
+            self.remove()
+
 
 def _reason(index, path, message):
     """Why a photo was skipped, without the featurizer's "image N" (its place in the
@@ -198,6 +204,9 @@ def run(args):
             features.append(rows)
             statuses.extend(batch_statuses)
             bar.update(len(paths))
+    except BaseException:
+        partial.remove_if_empty()
+        raise
     finally:
         bar.close()
 

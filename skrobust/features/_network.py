@@ -91,4 +91,11 @@ def _resolve_device(device):
         raise ValueError(f"device={device!r} is not a torch device.") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was asked for, but CUDA is not available.")
+    # Any other kind (meta, mps, xpu, ...) must hold data and give it back: "meta"
+    # has no data at all, and a backend missing from this build fails on first use.
+    try:
+        torch.zeros(1, device=dev).cpu()
+    except (RuntimeError, NotImplementedError, AssertionError) as exc:
+        why = (str(exc).splitlines() or [type(exc).__name__])[0].split(". ")[0][:120]
+        raise ValueError(f"device={device!r} cannot run the network here ({why}).") from exc
     return str(dev)

@@ -95,6 +95,15 @@ def _usage_error(argv, capsys):
     (["--n-splits", "0"], "argument --n-splits: must be a positive integer, got 0"),
     (["--n-splits", "0", "--quick"], "argument --n-splits: must be a positive integer"),
     (["--seed", "x"], "argument --seed: 'x' is not an integer"),
+    # options the data set does not use are refused, not ignored
+    (["--dataset", "mulan-scene", "--concept-map", "full"],
+     "argument --concept-map: not used by --dataset mulan-scene"),
+    (["--dataset", "mulan-scene", "--features", __file__],
+     "argument --features: not used by --dataset mulan-scene"),
+    (["--features", __file__], "argument --features: not used by --dataset mirflickr-subset"),
+    (["--data-dir", "."], "argument --data-dir: not used by --dataset mirflickr-subset"),
+    (["--dataset", "mulan-scene", "--photos-dir", "."],
+     "argument --photos-dir: not used by --dataset mulan-scene"),
 ])
 def test_bad_values_are_one_line_usage_errors(argv, message, capsys):
     err = _usage_error(["demo", *argv], capsys)

@@ -146,6 +146,20 @@ def test_errors_are_one_line(tmp_path, capsys):
     assert np.load(tmp_path / "g.npy").shape == (1, 1280)
 
 
+@pytest.mark.parametrize("device", ["meta", "mps"])
+def test_a_device_that_cannot_run_is_one_line_and_leaves_nothing(tmp_path, capsys, device):
+    """'meta' holds no data and this build of torch has no MPS: both failed deep in
+    torch with a traceback, and left OUT.partial/ behind with nothing done."""
+    photos = _photo_folder(tmp_path / "photos", ["im1.jpg"])
+    output = tmp_path / "f.npy"
+    assert main(["featurize", str(photos), "--output", str(output), "--device", device,
+                 "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"skrobust: error: device='{device}' cannot run the network")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not output.exists() and not (tmp_path / "f.partial").exists()
+
+
 def test_missing_photo_exits_1_in_one_line(tmp_path, capsys):
     code = main(["featurize", str(tmp_path / "nope.jpg"), "--output", str(tmp_path / "f.npy")])
     err = capsys.readouterr().err
