@@ -77,7 +77,8 @@ def noise_log_terms(pi, gamma, xp):
     )
 
 
-def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_tag=False):
+def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_tag=False,
+               groups=None):
     """Everything one stochastic-EM minibatch step needs, in few elementwise passes.
 
     The quantities of the full elementwise E-step and likelihood (the reference in
@@ -109,7 +110,8 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     scores : array of shape (n_samples, n_tags)
     Y : array of shape (n_samples, n_tags)
         Observed tags as booleans or 0/1 numbers.
-    pi, gamma : arrays of shape (n_tags,)
+    pi, gamma : arrays of shape (n_tags,), or (n_samples, n_tags)
+        The noise rates, shared by the rows or one row each (tagging effort).
     weights : array of shape (n_samples,)
         Non-negative sample weights.
     overwrite_scores : bool, default=False
@@ -118,6 +120,10 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     per_tag : bool, default=False
         Return the log-likelihood per tag (the full-batch solver's per-tag
         objective) instead of its total.
+    groups : array of shape (n_groups, n_samples), default=None
+        Per-group sample weights (each row's weight in its effort bin's row, see
+        :func:`._effort.bin_weights`): the EM sums are then per group, (n_groups,
+        n_tags), and a fourth, each group's total weight (n_groups, 1), is returned.
 
     Returns
     -------
@@ -136,6 +142,10 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     half_sign = xp.astype(observed, scores.dtype)  # y for now
     w_y = weighted_sum(weights, half_sign)
     w_total = xp.sum(weights)
+    if groups is not None:  # the EM sums per group; the log-likelihood stays per tag
+        g_y, g_total = groups @ half_sign, xp.sum(groups, axis=1)[:, None]
+    if pi.ndim == 2:  # rates per row: sum_i w_i log(pi_it if y else gamma_it)
+        rate_loglik = weighted_sum(weights, xp.where(observed, log_pi, log_gamma))
     half_sign -= 0.5
     if overwrite_scores:
         half_s = scores
@@ -163,13 +173,23 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     del half_z
     loglik -= weighted_sum(weights, xp.log1p(xp.abs(tanh_z)))
     # (The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.)
-    loglik += w_y * log_pi + (w_total - w_y) * log_gamma
+    if pi.ndim == 2:
+        loglik += rate_loglik
+    else:
+        loglik += w_y * log_pi + (w_total - w_y) * log_gamma
     # A log-probability is <= 0; rounding can leave a hair above 0 where it is 0.
     loglik = _minimum_zero(loglik, xp)
     if not per_tag:
         loglik = xp.sum(loglik)
 
     # alpha = 1/2 + h tanh_z, and y = h + 1/2.
+    if groups is not None:
+        h_tanh_z = groups @ (tanh_z * half_sign)
+        g_alpha = 0.5 * g_total + h_tanh_z
+        g_y_alpha = 0.5 * (g_y + h_tanh_z + 0.5 * (groups @ tanh_z))
+        tanh_s -= tanh_z
+        tanh_s *= half_sign
+        return tanh_s, (g_alpha, g_y_alpha, g_y, g_total), loglik
     h_tanh_z = weighted_sum(weights, tanh_z * half_sign)
     w_alpha = 0.5 * w_total + h_tanh_z
     w_y_alpha = 0.5 * (w_y + h_tanh_z + 0.5 * weighted_sum(weights, tanh_z))
