@@ -1,0 +1,203 @@
+"""Tagging effort on the real at-scale set: effort-blind vs effort-aware robust LR.
+
+Run from the repository root (one thread, as the other quality benchmarks)::
+
+    python benchmarks/quality/effort_study.py --splits 0 1 2
+
+On ``load_mirflickr12k`` (12,541 MIRFLICKR photos, CNN features, the 24 concepts'
+user tags Y and manual labels Z; 70/30 splits seeded 0, 1, 2; features standardized
+on the training rows), per split:
+
+* ``rlr``: ``RobustLogisticRegression(random_state=seed)`` (defaults: alpha="auto"),
+  trained on Y; ``rlr_effort``: the same with ``tag_effort`` = each training image's
+  count of vocabulary tags (``split.n_tags``, over the whole vocabulary, not only the
+  24 concepts), binned by the default ``effort_bins`` (0-2, 3-5, 6-10, 11-20, 21+);
+* ``lr``: the benchmark's balanced L2 LR per tag on Y (``class_weight="balanced"``'s
+  objective, solved by the benchmark's L-BFGS head as ``lr_balanced`` of
+  run_quality), C by inner 3-fold CV of the mean per-tag AUC on the training tags,
+  over ``C_GRID`` (logspace(-7, 2, 10); the choice is printed and flagged at an edge).
+
+Scores: (a) pi per (effort bin, tag) against pi measured on the training rows of that
+bin (``measured_pi(Y, Z)``; cells without a positive left out): mean absolute error
+over cells, and per bin; (b) annotation F@5 and mean per-tag AUC against Z on the
+test rows, ranking by P(z | x); (c) tag prediction F@5 against the test rows' user
+tags Y, ranking by P(y | x) (``predict_tag_proba``; with the test rows' tag counts for
+``rlr_effort``; LR's own P(y | x)). Test images' counts include the concept tags
+being predicted, as an uploader's tag count would at scoring time.
+
+Prints a table and writes ``benchmarks/results/effort_mirflickr12k.json``.
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for folder in (HERE.parent, HERE):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+import numpy as np  # noqa: E402
+from _common import machine  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+import _data  # noqa: E402
+from _contenders import C_GRID, _train_reduced, train_balanced, tune_C  # noqa: E402
+from _head import sigmoid  # noqa: E402
+
+from skrobust import RobustLogisticRegression  # noqa: E402
+from skrobust.experiments import measured_pi  # noqa: E402
+from skrobust.linear_model._effort import DEFAULT_EFFORT_BINS, bin_index  # noqa: E402
+from skrobust.metrics import annotation_scores, tag_prediction_scores  # noqa: E402
+from skrobust.metrics._utils import mean_tag_auc  # noqa: E402
+
+RESULTS = HERE.parent / "results" / "effort_mirflickr12k.json"
+BIN_NAMES = ["0-2", "3-5", "6-10", "11-20", "21+"]
+
+
+def pi_table(Y, Z, bins, n_bins):
+    """Measured pi per (bin, tag) and the positives behind each cell."""
+    pi = np.full((n_bins, Y.shape[1]), np.nan)
+    positives = np.zeros((n_bins, Y.shape[1]), dtype=np.int64)
+    for k in range(n_bins):
+        rows = bins == k
+        if rows.any():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                pi[k] = measured_pi(Y[rows], Z[rows])
+            positives[k] = Z[rows].sum(axis=0)
+    return pi, positives
+
+
+def pi_errors(pi_cells, measured):
+    error = np.abs(pi_cells - measured)
+    return {
+        "mean_abs_error": float(np.nanmean(error)),
+        "per_bin": [float(np.nanmean(e)) if np.isfinite(e).any() else None for e in error],
+    }
+
+
+def scores(p_true, p_tag, Z_test, Y_test):
+    return {
+        "annotation_f5": 100 * float(annotation_scores(Z_test, p_true, k=5).f1),
+        "auc": float(mean_tag_auc(Z_test, p_true)),
+        "tag_prediction_f5": 100 * float(tag_prediction_scores(Y_test, p_tag, k=5).f1),
+    }
+
+
+def run_split(split, n_folds):
+    X, Y, Z = split.X, split.Y, split.Z
+    train, test = split.train, split.test
+    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
+    std[std == 0] = 1.0
+    X_train = ((X[train] - mean) / std).astype(np.float32)
+    X_test = ((X[test] - mean) / std).astype(np.float32)
+    Y_train, Z_train, Y_test, Z_test = Y[train], Z[train], Y[test], Z[test]
+    effort_train, effort_test = split.n_tags[train], split.n_tags[test]
+    n_bins = len(DEFAULT_EFFORT_BINS) + 1
+    bins_train = bin_index(effort_train, DEFAULT_EFFORT_BINS)
+    measured, positives = pi_table(Y_train, Z_train, bins_train, n_bins)
+    seed = int(split.name.rsplit("/", 1)[1])
+    out = {"name": split.name, "measured_pi": measured.tolist(),
+           "positives": positives.tolist(),
+           "bin_sizes": np.bincount(bins_train, minlength=n_bins).tolist()}
+
+    started = time.perf_counter()
+    blind = RobustLogisticRegression(random_state=seed).fit(X_train, Y_train)
+    seconds = time.perf_counter() - started
+    out["rlr"] = {
+        **scores(blind.predict_proba(X_test), blind.predict_tag_proba(X_test), Z_test, Y_test),
+        **pi_errors(np.broadcast_to(blind.pi_, measured.shape), measured),
+        "alpha": blind.alpha_, "fit_seconds": seconds, "pi": blind.pi_.tolist(),
+    }
+    started = time.perf_counter()
+    aware = RobustLogisticRegression(random_state=seed).fit(X_train, Y_train,
+                                                           tag_effort=effort_train)
+    seconds = time.perf_counter() - started
+    out["rlr_effort"] = {
+        **scores(aware.predict_proba(X_test),
+                 aware.predict_tag_proba(X_test, tag_effort=effort_test), Z_test, Y_test),
+        **pi_errors(aware.pi_effort_, measured),
+        "alpha": aware.alpha_, "fit_seconds": seconds, "pi": aware.pi_.tolist(),
+        "pi_effort": aware.pi_effort_.tolist(),
+        "tag_prediction_f5_without_test_effort": 100 * float(tag_prediction_scores(
+            Y_test, aware.predict_tag_proba(X_test), k=5).f1),
+    }
+    started = time.perf_counter()
+    X64 = X_train.astype(np.float64)
+    C, cv_auc, _ = tune_C(train_balanced, X64, Y_train.astype(np.float64), seed=seed,
+                          n_folds=n_folds)
+    coef, intercept = _train_reduced(train_balanced, X64, Y_train.astype(np.float64), C)
+    seconds = time.perf_counter() - started
+    p = sigmoid(X_test.astype(np.float64) @ coef.T + intercept)
+    out["lr"] = {**scores(p, p, Z_test, Y_test), "C": C, "cv_auc": cv_auc.tolist(),
+                 "C_at_edge": bool(C in (C_GRID.min(), C_GRID.max())),
+                 "fit_seconds": seconds}
+    return out
+
+
+def summary(results):
+    rows = []
+    for name in ("rlr", "rlr_effort", "lr"):
+        per = [r[name] for r in results]
+        row = {"model": name}
+        for key in ("mean_abs_error", "annotation_f5", "auc", "tag_prediction_f5",
+                    "fit_seconds"):
+            if key in per[0]:
+                row[key] = float(np.mean([p[key] for p in per]))
+        if "per_bin" in per[0]:
+            row["per_bin"] = np.nanmean(
+                np.array([[np.nan if v is None else v for v in p["per_bin"]] for p in per]),
+                axis=0).tolist()
+        rows.append(row)
+    return rows
+
+
+def print_table(rows, n_splits):
+    print(f"\nMIRFLICKR 12,541 photos, {n_splits} splits (means)")
+    head = ("model", "pi err", *(f"err {b}" for b in BIN_NAMES), "ann F@5", "AUC",
+            "tag F@5", "fit s")
+    print(" | ".join(f"{h:>10}" for h in head))
+    for row in rows:
+        cells = [row["model"]]
+        cells.append(f"{row['mean_abs_error']:.3f}" if "mean_abs_error" in row else "")
+        cells += ([f"{v:.3f}" for v in row["per_bin"]] if "per_bin" in row else [""] * 5)
+        cells += [f"{row['annotation_f5']:.1f}", f"{row['auc']:.3f}",
+                  f"{row['tag_prediction_f5']:.1f}", f"{row['fit_seconds']:.1f}"]
+        print(" | ".join(f"{c:>10}" for c in cells))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--folds", type=int, default=3, help="inner CV folds of LR's C")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    splits = _data.load_mirflickr12k(n_splits=max(args.splits) + 1)
+    results = []
+    with threadpool_limits(1):
+        for s in args.splits:
+            result = run_split(splits[s], args.folds)
+            results.append(result)
+            print(json.dumps({k: {m: v for m, v in result[k].items()
+                                  if m in ("annotation_f5", "auc", "tag_prediction_f5",
+                                           "mean_abs_error", "alpha", "C", "fit_seconds")}
+                              for k in ("rlr", "rlr_effort", "lr")}), flush=True)
+    rows = summary(results)
+    print_table(rows, len(results))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps({
+        "command": "python benchmarks/quality/effort_study.py " + " ".join(sys.argv[1:]),
+        "machine": machine(), "effort_bins": list(DEFAULT_EFFORT_BINS),
+        "summary": rows, "splits": results,
+        "total_seconds": time.perf_counter() - started,
+    }, indent=1))
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
