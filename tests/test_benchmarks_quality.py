@@ -225,3 +225,18 @@ def test_rlr_clean_pi_keeps_pi_at_the_clean_estimate(synthetic):
     from skrobust import noise_prior_from_clean
 
     np.testing.assert_allclose(model.pi_, noise_prior_from_clean(Y[:200], Z[:200]).pi, rtol=1e-6)
+
+
+def test_effort_option_adds_the_effort_contender_which_gets_the_tag_counts():
+    args = run_quality.parse_args(["--effort", "--contenders", "lr"])
+    assert args.contenders == ["lr", "rlr_effort"]
+    X, Y, Z = make_tagged_classification(n_samples=300, n_features=8, n_tags=4, pi=0.5,
+                                         random_state=1)
+    perm = np.random.default_rng(0).permutation(300)
+    split = Bunch(name="tiny/0", X=X.astype(np.float32), Y=Y, Z=Z, tag_names=list("abcd"),
+                  train=perm[:200], test=perm[200:], clean=perm[:40], true_pi=np.full(4, 0.5))
+    without = run_quality.run_split(split, ["rlr_effort"], verbose=False)
+    assert "rlr_effort" in without["skipped"]  # no tag counts: skipped, not failed
+    split.n_tags = np.random.default_rng(1).integers(0, 30, 300)
+    result = run_quality.run_split(split, ["rlr_effort"], verbose=False)
+    assert "rlr_effort" in result["scores"] and not result["skipped"]
