@@ -12,18 +12,29 @@ on the training rows), per split:
   trained on Y; ``rlr_effort``: the same with ``tag_effort`` = each training image's
   count of vocabulary tags (``split.n_tags``, over the whole vocabulary, not only the
   24 concepts), binned by the default ``effort_bins`` (0-2, 3-5, 6-10, 11-20, 21+);
+  ``rlr_effort_other``: the same with the count of the image's tags that are not
+  among the 24 modelled concept tags (``n_tags - Y.sum(axis=1)``), so that no tag
+  counts towards its own effort;
 * ``lr``: the benchmark's balanced L2 LR per tag on Y (``class_weight="balanced"``'s
   objective, solved by the benchmark's L-BFGS head as ``lr_balanced`` of
   run_quality), C by inner 3-fold CV of the mean per-tag AUC on the training tags,
   over ``C_GRID`` (logspace(-7, 2, 10); the choice is printed and flagged at an edge).
 
 Scores: (a) pi per (effort bin, tag) against pi measured on the training rows of that
-bin (``measured_pi(Y, Z)``; cells without a positive left out): mean absolute error
-over cells, and per bin; (b) annotation F@5 and mean per-tag AUC against Z on the
+bin (``measured_pi(Y, Z)``; cells without a positive left out; bins of the model's own
+effort count, the blind model's one pi per tag against every bin of ``n_tags``): mean
+absolute error over cells, the same weighted by each cell's clean positives, and per
+bin; (b) annotation F@5 and mean per-tag AUC against Z on the
 test rows, ranking by P(z | x); (c) tag prediction F@5 against the test rows' user
 tags Y, ranking by P(y | x) (``predict_tag_proba``; with the test rows' tag counts for
-``rlr_effort``; LR's own P(y | x)). Test images' counts include the concept tags
-being predicted, as an uploader's tag count would at scoring time.
+``rlr_effort``; LR's own P(y | x)), the mean per-tag AUC of the same scores against
+Y (ranking images per tag), and for RLR the held-out observed-data log-likelihood of
+the test tags per image and tag (``score``; balanced LR's probabilities are not
+meant as tag probabilities, so none for LR). Test images' counts include the concept
+tags being predicted, as an uploader's tag count would at scoring time.
+
+``--lr-from FILE`` takes the ``lr`` results of the same splits from an earlier run's
+JSON instead of refitting it (its inner CV takes about 8 minutes a split).
 
 Prints a table and writes ``benchmarks/results/effort_mirflickr12k.json``.
 """
@@ -56,6 +67,7 @@ from skrobust.metrics._utils import mean_tag_auc  # noqa: E402
 
 RESULTS = HERE.parent / "results" / "effort_mirflickr12k.json"
 BIN_NAMES = ["0-2", "3-5", "6-10", "11-20", "21+"]
+MODELS = ("rlr", "rlr_effort", "rlr_effort_other", "lr")
 
 
 def pi_table(Y, Z, bins, n_bins):
@@ -72,10 +84,13 @@ def pi_table(Y, Z, bins, n_bins):
     return pi, positives
 
 
-def pi_errors(pi_cells, measured):
+def pi_errors(pi_cells, measured, positives):
     error = np.abs(pi_cells - measured)
+    known = np.isfinite(error)
     return {
         "mean_abs_error": float(np.nanmean(error)),
+        "weighted_abs_error": float(np.sum(error[known] * positives[known])
+                                    / np.sum(positives[known])),
         "per_bin": [float(np.nanmean(e)) if np.isfinite(e).any() else None for e in error],
     }
 
@@ -85,10 +100,33 @@ def scores(p_true, p_tag, Z_test, Y_test):
         "annotation_f5": 100 * float(annotation_scores(Z_test, p_true, k=5).f1),
         "auc": float(mean_tag_auc(Z_test, p_true)),
         "tag_prediction_f5": 100 * float(tag_prediction_scores(Y_test, p_tag, k=5).f1),
+        "tag_auc": float(mean_tag_auc(Y_test, p_tag)),
     }
 
 
-def run_split(split, n_folds):
+def fit_rlr(seed, X_train, Y_train, X_test, Y_test, Z_test, measured, positives,
+            effort_train=None, effort_test=None):
+    started = time.perf_counter()
+    model = RobustLogisticRegression(random_state=seed).fit(X_train, Y_train,
+                                                           tag_effort=effort_train)
+    seconds = time.perf_counter() - started
+    cells = model.pi_effort_ if effort_train is not None else np.broadcast_to(
+        model.pi_, measured.shape)
+    out = {
+        **scores(model.predict_proba(X_test),
+                 model.predict_tag_proba(X_test, tag_effort=effort_test), Z_test, Y_test),
+        **pi_errors(cells, measured, positives),
+        "tag_loglik": float(model.score(X_test, Y_test, tag_effort=effort_test)),
+        "alpha": model.alpha_, "fit_seconds": seconds, "pi": model.pi_.tolist(),
+    }
+    if effort_train is not None:
+        out["pi_effort"] = model.pi_effort_.tolist()
+        out["tag_prediction_f5_without_test_effort"] = 100 * float(tag_prediction_scores(
+            Y_test, model.predict_tag_proba(X_test), k=5).f1)
+    return out
+
+
+def run_split(split, n_folds, lr=None):
     X, Y, Z = split.X, split.Y, split.Z
     train, test = split.train, split.test
     mean, std = X[train].mean(axis=0), X[train].std(axis=0)
@@ -105,27 +143,19 @@ def run_split(split, n_folds):
            "positives": positives.tolist(),
            "bin_sizes": np.bincount(bins_train, minlength=n_bins).tolist()}
 
-    started = time.perf_counter()
-    blind = RobustLogisticRegression(random_state=seed).fit(X_train, Y_train)
-    seconds = time.perf_counter() - started
-    out["rlr"] = {
-        **scores(blind.predict_proba(X_test), blind.predict_tag_proba(X_test), Z_test, Y_test),
-        **pi_errors(np.broadcast_to(blind.pi_, measured.shape), measured),
-        "alpha": blind.alpha_, "fit_seconds": seconds, "pi": blind.pi_.tolist(),
-    }
-    started = time.perf_counter()
-    aware = RobustLogisticRegression(random_state=seed).fit(X_train, Y_train,
-                                                           tag_effort=effort_train)
-    seconds = time.perf_counter() - started
-    out["rlr_effort"] = {
-        **scores(aware.predict_proba(X_test),
-                 aware.predict_tag_proba(X_test, tag_effort=effort_test), Z_test, Y_test),
-        **pi_errors(aware.pi_effort_, measured),
-        "alpha": aware.alpha_, "fit_seconds": seconds, "pi": aware.pi_.tolist(),
-        "pi_effort": aware.pi_effort_.tolist(),
-        "tag_prediction_f5_without_test_effort": 100 * float(tag_prediction_scores(
-            Y_test, aware.predict_tag_proba(X_test), k=5).f1),
-    }
+    common = (seed, X_train, Y_train, X_test, Y_test, Z_test)
+    out["rlr"] = fit_rlr(*common, measured, positives)
+    out["rlr_effort"] = fit_rlr(*common, measured, positives, effort_train, effort_test)
+    other_train = np.maximum(effort_train - Y_train.sum(axis=1), 0)
+    other_test = np.maximum(effort_test - Y_test.sum(axis=1), 0)
+    measured_other, positives_other = pi_table(
+        Y_train, Z_train, bin_index(other_train, DEFAULT_EFFORT_BINS), n_bins)
+    out["measured_pi_other"] = measured_other.tolist()
+    out["rlr_effort_other"] = fit_rlr(*common, measured_other, positives_other,
+                                      other_train, other_test)
+    if lr is not None:
+        out["lr"] = lr
+        return out
     started = time.perf_counter()
     X64 = X_train.astype(np.float64)
     C, cv_auc, _ = tune_C(train_balanced, X64, Y_train.astype(np.float64), seed=seed,
@@ -141,11 +171,11 @@ def run_split(split, n_folds):
 
 def summary(results):
     rows = []
-    for name in ("rlr", "rlr_effort", "lr"):
+    for name in MODELS:
         per = [r[name] for r in results]
         row = {"model": name}
-        for key in ("mean_abs_error", "annotation_f5", "auc", "tag_prediction_f5",
-                    "fit_seconds"):
+        for key in ("mean_abs_error", "weighted_abs_error", "annotation_f5", "auc",
+                    "tag_prediction_f5", "tag_auc", "tag_loglik", "fit_seconds"):
             if key in per[0]:
                 row[key] = float(np.mean([p[key] for p in per]))
         if "per_bin" in per[0]:
@@ -158,16 +188,19 @@ def summary(results):
 
 def print_table(rows, n_splits):
     print(f"\nMIRFLICKR 12,541 photos, {n_splits} splits (means)")
-    head = ("model", "pi err", *(f"err {b}" for b in BIN_NAMES), "ann F@5", "AUC",
-            "tag F@5", "fit s")
-    print(" | ".join(f"{h:>10}" for h in head))
+    head = ("model", "pi err", "weighted", *(f"err {b}" for b in BIN_NAMES), "ann F@5",
+            "AUC", "tag F@5", "tag AUC", "tag loglik", "fit s")
+    print(" | ".join(f"{h:>8}" for h in head))
     for row in rows:
-        cells = [row["model"]]
-        cells.append(f"{row['mean_abs_error']:.3f}" if "mean_abs_error" in row else "")
+        cells = [row["model"][:8]]
+        cells += [f"{row[k]:.3f}" if k in row else "" for k in ("mean_abs_error",
+                                                                 "weighted_abs_error")]
         cells += ([f"{v:.3f}" for v in row["per_bin"]] if "per_bin" in row else [""] * 5)
         cells += [f"{row['annotation_f5']:.1f}", f"{row['auc']:.3f}",
-                  f"{row['tag_prediction_f5']:.1f}", f"{row['fit_seconds']:.1f}"]
-        print(" | ".join(f"{c:>10}" for c in cells))
+                  f"{row['tag_prediction_f5']:.1f}", f"{row['tag_auc']:.3f}",
+                  f"{row['tag_loglik']:.4f}" if "tag_loglik" in row else "",
+                  f"{row['fit_seconds']:.1f}"]
+        print(" | ".join(f"{c:>8}" for c in cells))
 
 
 def main(argv=None):
@@ -175,24 +208,30 @@ def main(argv=None):
     parser.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--folds", type=int, default=3, help="inner CV folds of LR's C")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--lr-from", type=Path, default=None,
+                        help="reuse the lr results of these splits from an earlier JSON")
     args = parser.parse_args(argv)
+    earlier = {}
+    if args.lr_from is not None:
+        earlier = {r["name"]: r["lr"] for r in json.loads(args.lr_from.read_text())["splits"]}
     started = time.perf_counter()
     splits = _data.load_mirflickr12k(n_splits=max(args.splits) + 1)
     results = []
     with threadpool_limits(1):
         for s in args.splits:
-            result = run_split(splits[s], args.folds)
+            result = run_split(splits[s], args.folds, lr=earlier.get(splits[s].name))
             results.append(result)
             print(json.dumps({k: {m: v for m, v in result[k].items()
                                   if m in ("annotation_f5", "auc", "tag_prediction_f5",
                                            "mean_abs_error", "alpha", "C", "fit_seconds")}
-                              for k in ("rlr", "rlr_effort", "lr")}), flush=True)
+                              for k in MODELS}), flush=True)
     rows = summary(results)
     print_table(rows, len(results))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({
         "command": "python benchmarks/quality/effort_study.py " + " ".join(sys.argv[1:]),
         "machine": machine(), "effort_bins": list(DEFAULT_EFFORT_BINS),
+        "lr_from": None if args.lr_from is None else str(args.lr_from),
         "summary": rows, "splits": results,
         "total_seconds": time.perf_counter() - started,
     }, indent=1))
