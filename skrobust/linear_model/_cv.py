@@ -37,7 +37,7 @@ def _fold_scores(params, alphas, X, Y, weights, train, test, xp, every_epoch, ef
     n_alphas, n_tags). ``every_epoch``: after every epoch, n_scored = max_iter, row e
     the model after e + 1 epochs (a fit that converged earlier keeps its last row, as
     its model stays as it was); otherwise once, at the end (n_scored = 1). ``effort``:
-    (train counts, test bins) on the host, or None."""
+    (train counts, the test rows' (untagged, tagged) entry bins) on the host, or None."""
     n_tags, n_alphas = Y.shape[1], len(alphas)
     model = path_model(params, alphas, n_tags)
     X_test = take_rows(X, test, xp)
@@ -46,8 +46,8 @@ def _fold_scores(params, alphas, X, Y, weights, train, test, xp, every_epoch, ef
     train_effort = test_bins = None
     if effort is not None:
         train_effort, test_bins = effort
-        test_bins = test_bins if isinstance(w_test, np.ndarray) else xp.asarray(
-            test_bins, device=w_test.device)
+        if not isinstance(w_test, np.ndarray):
+            test_bins = tuple(xp.asarray(b, device=w_test.device) for b in test_bins)
     total_weight = max(float(xp.sum(w_test)), 1e-300)
     path = []
 
@@ -131,7 +131,8 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
     n_jobs : int, default=None
         Folds fitted in parallel (threads: the matrix products release the GIL).
     solver, learning_rate, eta0, power_t, momentum, batch_size, em_step, em_decay, \
-pi_prior, gamma_prior, pi_init, gamma_init, learn_pi, learn_gamma, effort_bins, max_iter, \
+pi_prior, gamma_prior, pi_init, gamma_init, learn_pi, learn_gamma, effort, effort_bins, \
+max_iter, \
 early_stopping, validation_fraction, tol, n_iter_no_change, shuffle, \
 random_state, pos_label, verbose
         As in :class:`RobustLogisticRegression`.
@@ -217,6 +218,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         gamma_init=0.9,
         learn_pi=True,
         learn_gamma=True,
+        effort="given",
         effort_bins=_effort.DEFAULT_EFFORT_BINS,
         max_iter=100,
         early_stopping=False,
@@ -248,6 +250,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         self.gamma_init = gamma_init
         self.learn_pi = learn_pi
         self.learn_gamma = learn_gamma
+        self.effort = effort
         self.effort_bins = effort_bins
         self.max_iter = max_iter
         self.early_stopping = early_stopping
@@ -308,10 +311,10 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         X_valid, Y, weights, xp, _ = self._validate_training_data(
             X, y, sample_weight, classes=None, first_call=True
         )
-        effort = self._checked_effort(tag_effort, X_valid.shape[0], first_call=True)
+        effort = self._checked_effort(tag_effort, Y, xp, first_call=True)
         if effort is not None:
             edges = _effort.check_effort_edges(self.effort_bins)
-            bins = _effort.bin_index(effort, edges)
+            own_tag = self.effort == "given"
         splitter = check_cv(self.cv)
         folds = list(splitter.split(np.zeros((X_valid.shape[0], 1))))
         params = self._model_params()
@@ -320,7 +323,9 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
             delayed(_fold_scores)(params, alphas, X_valid, Y, weights,
                                   row_index(train, X_valid, xp), row_index(test, X_valid, xp), xp,
                                   self.choose_max_iter,
-                                  None if effort is None else (effort[train], bins[test]))
+                                  None if effort is None else (
+                                      effort[train],
+                                      _effort.entry_bins(effort[test], edges, own_tag)))
             for train, test in folds
         )
         paths = np.stack(fold_scores)  # (n_folds, n_scored, n_alphas, n_tags)
@@ -330,7 +335,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         with warnings.catch_warnings():
             if n_epochs < self.max_iter:  # stopping early is the choice, not a failure
                 warnings.simplefilter("ignore", ConvergenceWarning)
-            final.fit(X, y, sample_weight, tag_effort=tag_effort)
+            final.fit(X, y, sample_weight, tag_effort=effort)
         fitted = {k: v for k, v in final.__dict__.items() if k not in final.get_params()}
         self.__dict__.update(fitted)
         # Array attributes live on the data's namespace and device, like coef_.

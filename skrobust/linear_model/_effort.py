@@ -7,10 +7,14 @@ gave the image over the whole vocabulary), the noise rates depend on the image t
 its effort bin k(i): ``pi_kt = P(y=1 | z=1, bin k)`` and ``1 - gamma_kt``.
 
 * E-step: today's, with each row's rates gathered from its bin (``xp.take``).
-* EM statistics: S_a, S_ya, S_y per (bin, tag), plus each bin's share of the weight
+* EM statistics: S_a, S_ya, S_y per (bin, tag), plus each cell's share of the weight
   S_n, all as shares of the minibatch's total weight (so summing over bins gives the
-  effort-blind statistics exactly). A minibatch's per-bin sums are one small matrix
-  product, ``one_hot(bins)^T @ values``: no loop over bins or tags.
+  effort-blind statistics exactly). A minibatch's per-bin sums are small matrix
+  products, ``one_hot(bins)^T @ values``: no loop over bins or tags.
+* ``effort="other_tags"``: a tag never explains itself. Entry (i, t)'s effort is the
+  count of the image's *other* tags, ``e_i - y_it``, so a tagged entry sits one count
+  lower than an untagged one; the two bins of each row are kept (``bins``, a pair),
+  its rates are gathered per entry and the sums split by tagged/untagged entries.
 * M-step: each tag's pooled rate is today's (MAP under the tag-level Beta prior,
   refitted by empirical Bayes on the pooled counts); the cells then follow an additive
   logit model ``logit pi_kt = a_t + b_k``, fitted by a few Newton sweeps on the cell
@@ -87,6 +91,14 @@ def bin_index(counts, edges):
     return np.searchsorted(np.asarray(edges), counts, side="right").astype(np.int64)
 
 
+def entry_bins(counts, edges, own_tag):
+    """Host bins of each row's untagged and tagged entries: ``bin(e)`` for both, or
+    with ``own_tag=False`` (a tag does not count towards its own effort) ``bin(e)``
+    and ``bin(e - 1)``."""
+    untagged = bin_index(counts, edges)
+    return untagged, untagged if own_tag else bin_index(counts - 1, edges)
+
+
 def bin_weights(bins, weights, n_bins, xp):
     """(n_bins, n_samples): each row's weight in its bin's row, 0 elsewhere, so that
     ``bin_weights @ A`` sums A's rows per bin (a small matrix product)."""
@@ -100,9 +112,8 @@ def initial_statistics(pi0, gamma0, n_bins, xp):
     in every cell: today's start, spread evenly over the bins."""
     share = 1.0 / n_bins
     s_a, s_ya, s_y = _em.initial_statistics(pi0, gamma0)
-    cells = tuple(xp.stack([v * share] * n_bins) for v in (s_a, s_ya, s_y))
-    s_n = xp.full((n_bins, 1), share, dtype=pi0.dtype, device=pi0.device)
-    return cells + (s_n,)
+    s_n = s_a * 0 + 1.0
+    return tuple(xp.stack([v * share] * n_bins) for v in (s_a, s_ya, s_y, s_n))
 
 
 def pooled_statistics(stats, xp):
@@ -195,6 +206,16 @@ def m_step(stats, xp, prior=None, n_groups=1):
     return pi, gamma, pi_cells, gamma_cells
 
 
-def row_rates(pi_cells, gamma_cells, bins, xp):
-    """Each row's (pi, gamma): its bin's rows of the cell tables, (n_samples, n_tags)."""
-    return xp.take(pi_cells, bins, axis=0), xp.take(gamma_cells, bins, axis=0)
+def row_rates(pi_cells, gamma_cells, bins, xp, Y=None):
+    """Each entry's (pi, gamma), (n_samples, n_tags): the rows of the cell tables of
+    its bin. ``bins`` is one array, or the pair (untagged, tagged) of
+    :func:`entry_bins`, which needs the tags ``Y`` when the two differ."""
+    if not isinstance(bins, tuple):
+        bins = (bins, bins)
+    untagged, tagged = bins
+    rates = tuple(xp.take(cells, untagged, axis=0) for cells in (pi_cells, gamma_cells))
+    if tagged is untagged:
+        return rates
+    observed = Y if Y.dtype == xp.bool else Y != 0
+    return tuple(xp.where(observed, xp.take(cells, tagged, axis=0), rate)
+                 for cells, rate in zip((pi_cells, gamma_cells), rates))

@@ -120,10 +120,12 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     per_tag : bool, default=False
         Return the log-likelihood per tag (the full-batch solver's per-tag
         objective) instead of its total.
-    groups : array of shape (n_groups, n_samples), default=None
-        Per-group sample weights (each row's weight in its effort bin's row, see
-        :func:`._effort.bin_weights`): the EM sums are then per group, (n_groups,
-        n_tags), and a fourth, each group's total weight (n_groups, 1), is returned.
+    groups : pair of arrays of shape (n_groups, n_samples), default=None
+        Per-group sample weights of the untagged and of the tagged entries (each
+        row's weight in its effort bin's row, see :func:`._effort.bin_weights`; the
+        same array twice when a row's bin does not depend on its tags): the EM sums
+        are then per group, (n_groups, n_tags), and a fourth, each group's total
+        weight per tag, is returned.
 
     Returns
     -------
@@ -142,8 +144,6 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     half_sign = xp.astype(observed, scores.dtype)  # y for now
     w_y = weighted_sum(weights, half_sign)
     w_total = xp.sum(weights)
-    if groups is not None:  # the EM sums per group; the log-likelihood stays per tag
-        g_y, g_total = groups @ half_sign, xp.sum(groups, axis=1)[:, None]
     if pi.ndim == 2:  # rates per row: sum_i w_i log(pi_it if y else gamma_it)
         rate_loglik = weighted_sum(weights, xp.where(observed, log_pi, log_gamma))
     half_sign -= 0.5
@@ -183,10 +183,16 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
         loglik = xp.sum(loglik)
 
     # alpha = 1/2 + h tanh_z, and y = h + 1/2.
-    if groups is not None:
-        h_tanh_z = groups @ (tanh_z * half_sign)
-        g_alpha = 0.5 * g_total + h_tanh_z
-        g_y_alpha = 0.5 * (g_y + h_tanh_z + 0.5 * (groups @ tanh_z))
+    if groups is not None:  # the EM sums per group (the log-likelihood stays per tag)
+        untagged_groups, tagged_groups = groups
+        y = half_sign + 0.5
+        # alpha y = (1 + tanh_z) y / 2 and alpha (1 - y) = (1 - tanh_z)(1 - y) / 2.
+        g_y_alpha = tagged_groups @ ((0.5 + 0.5 * tanh_z) * y)
+        g_y = tagged_groups @ y
+        y = 1 - y
+        g_alpha = g_y_alpha + untagged_groups @ ((0.5 - 0.5 * tanh_z) * y)
+        g_total = g_y + untagged_groups @ y
+        del y
         tanh_s -= tanh_z
         tanh_s *= half_sign
         return tanh_s, (g_alpha, g_y_alpha, g_y, g_total), loglik

@@ -90,7 +90,7 @@ class _PredictionMixin:
             Same layout as :meth:`predict_proba`.
         """
         scores, xp = self._scores(X, "predict_tag_proba")
-        bins = self._prediction_bins(tag_effort, scores.shape[0], scores, xp)
+        bins = self._prediction_bins(tag_effort, None, scores.shape[0], scores, xp)
         p_tag = _em.tag_probability(scores, *self._row_rates(bins, xp), xp)
         return _outputs.two_columns(p_tag, not self._multilabel, xp)
 
@@ -139,7 +139,7 @@ class _PredictionMixin:
         X, Y, weights, xp, _ = self._validate_training_data(
             X, Y, sample_weight, classes=None, first_call=False
         )
-        bins = self._prediction_bins(tag_effort, X.shape[0], X, xp)
+        bins = self._prediction_bins(tag_effort, Y, X.shape[0], X, xp)
         return self._log_likelihood_sums(X, Y, weights, xp, bins)
 
     def score(self, X, y, sample_weight=None, tag_effort=None):
@@ -175,5 +175,5 @@ class _PredictionMixin:
         X, Y, weights, xp, _ = self._validate_training_data(
             X, y, sample_weight, classes=None, first_call=False
         )
-        bins = self._prediction_bins(tag_effort, X.shape[0], X, xp)
+        bins = self._prediction_bins(tag_effort, Y, X.shape[0], X, xp)
         return -self._observed_loss(X, Y, weights, xp, bins)

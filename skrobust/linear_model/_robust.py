@@ -114,15 +114,22 @@ class RobustLogisticRegression(
     learn_gamma : bool, default=True
         Learn gamma by EM under ``noise="missing+spurious"``; if False it stays at
         ``gamma_init``.
+    effort : {"given", "other_tags"}, default="given"
+        How ``tag_effort`` (each image's count of uploader tags) sets the effort of
+        an image's tags. "given": every tag of image i has effort ``e_i``. "other_tags":
+        tag t has ``e_i - y_it``, the uploader's other tags, so a tag never explains
+        itself; without ``tag_effort`` the counts are then each row's tags in ``y``
+        (for ``y`` over the whole vocabulary), and the model is effort-aware. At
+        prediction, ``tag_effort`` is the image's count of other tags in both.
     effort_bins : sequence of int, default=(3, 6, 11, 21)
-        Used only when training gets ``tag_effort`` (each image's count of uploader
-        tags): the lower edges of the effort bins after the first, so the default
-        bins are 0-2, 3-5, 6-10, 11-20 and 21+ tags. pi (and gamma) are then learned
-        per (bin, tag) as ``logit pi_kt = a_t + b_k``: the bin effect ``b_k`` is
-        shared by the tags, ``a_t`` keeps each tag's pooled rate (``pi_``) what the
-        effort-blind M-step gives; a few Newton steps on the per-bin EM statistics
-        per minibatch, so streaming works as without effort. Fixed at the first
-        training call. ``solver="lbfgs"`` does not take ``tag_effort``.
+        Used only with tagging effort: the lower edges of the effort bins after the
+        first, so the default bins are 0-2, 3-5, 6-10, 11-20 and 21+ tags. pi (and
+        gamma) are then learned per (bin, tag) as ``logit pi_kt = a_t + b_k``: the
+        bin effect ``b_k`` is shared by the tags, ``a_t`` keeps each tag's pooled rate
+        (``pi_``) what the effort-blind M-step gives; a few Newton steps on the
+        per-bin EM statistics per minibatch, so streaming works as without effort.
+        Both are fixed at the first training call. ``solver="lbfgs"`` does not take
+        effort.
     max_iter : int, default=100
         Maximum number of epochs of ``fit``. Where pi converges slowly the fit
         warns at this limit with how far pi still moved; on a few hundred
@@ -259,6 +266,7 @@ class RobustLogisticRegression(
         "gamma_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
         "learn_pi": ["boolean"],
         "learn_gamma": ["boolean"],
+        "effort": [StrOptions({"given", "other_tags"})],
         "effort_bins": ["array-like"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
@@ -291,6 +299,7 @@ class RobustLogisticRegression(
         gamma_init=0.9,
         learn_pi=True,
         learn_gamma=True,
+        effort="given",
         effort_bins=DEFAULT_EFFORT_BINS,
         max_iter=100,
         early_stopping=False,
@@ -319,6 +328,7 @@ class RobustLogisticRegression(
         self.gamma_init = gamma_init
         self.learn_pi = learn_pi
         self.learn_gamma = learn_gamma
+        self.effort = effort
         self.effort_bins = effort_bins
         self.max_iter = max_iter
         self.early_stopping = early_stopping
@@ -401,7 +411,7 @@ class RobustLogisticRegression(
             X, Y, weights, xp, classes = self._validate_training_data(
                 X, y, sample_weight, classes=classes, first_call=first_call
             )
-            effort = self._checked_effort(tag_effort, X.shape[0], first_call)
+            effort = self._checked_effort(tag_effort, Y, xp, first_call)
             if first_call:
                 self._initialize(X, Y, classes, xp, names, with_effort=effort is not None)
                 self._n_examples = 0.0

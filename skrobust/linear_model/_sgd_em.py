@@ -39,7 +39,7 @@ class TrainingState:
     n_updates: int  # minibatch updates so far, drives the invscaling schedule
     # Tagging effort (see _effort): the rates per (bin, tag), (n_bins, n_tags); pi and
     # gamma above are then the pooled rates, and stats are (S_a, S_ya, S_y, S_n) per
-    # (bin, tag) (S_n per bin, (n_bins, 1)). None without effort.
+    # (bin, tag). None without effort.
     pi_effort: object = None
     gamma_effort: object = None
 
@@ -189,7 +189,8 @@ def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False, groups=
         residual, block_sums, block_loglik = _em.step_terms(
             scores[rows, :], Y_b[rows, :], pi[rows, :] if per_row else pi,
             gamma[rows, :] if per_row else gamma, w_b[rows], xp, overwrite_scores=True,
-            per_tag=per_tag, groups=None if groups is None else groups[:, rows],
+            per_tag=per_tag,
+            groups=None if groups is None else tuple(g[:, rows] for g in groups),
         )
         scores[rows, :] = residual
         if sums is None:
@@ -234,9 +235,10 @@ def train_pass(state, X, Y, weights, order, config, xp, effort=None):
         that order, of at most ``config.batch_size`` rows and nearly equal sizes.
     config : TrainingConfig
     xp : namespace
-    effort : None or integer array of shape (n_samples,)
-        Each row's effort bin, on the data's device (the state then has per-bin
-        rates and statistics).
+    effort : None or pair of integer arrays of shape (n_samples,)
+        The effort bins of each row's untagged and tagged entries (the same array
+        twice unless a tag does not count towards its own effort), on the data's
+        device; the state then has per-bin rates and statistics.
 
     Returns
     -------
@@ -276,9 +278,12 @@ def train_pass(state, X, Y, weights, order, config, xp, effort=None):
         if effort is None:
             rates, groups = (pi, gamma), None
         else:  # each row's rates from its effort bin; the EM sums per bin
-            bins_b = take_rows(effort, index, xp)
-            rates = _effort.row_rates(pi_cells, gamma_cells, bins_b, xp)
-            groups = _effort.bin_weights(bins_b, w_b, pi_cells.shape[0], xp)
+            untagged = take_rows(effort[0], index, xp)
+            tagged = untagged if effort[1] is effort[0] else take_rows(effort[1], index, xp)
+            rates = _effort.row_rates(pi_cells, gamma_cells, (untagged, tagged), xp, Y_b)
+            groups = _effort.bin_weights(untagged, w_b, pi_cells.shape[0], xp)
+            groups = (groups, groups if tagged is untagged
+                      else _effort.bin_weights(tagged, w_b, pi_cells.shape[0], xp))
         sigma_minus_alpha, sums, loglik = e_step(X_b, Y_b, w_b, coef, intercept, *rates, xp,
                                                  groups=groups)
         del rates, groups

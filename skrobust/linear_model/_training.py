@@ -72,7 +72,7 @@ class _TrainingMixin:
         X, Y, weights, xp, classes = self._validate_training_data(
             X, y, sample_weight, classes=None, first_call=not continuing
         )
-        effort = self._checked_effort(tag_effort, X.shape[0], first_call=not continuing)
+        effort = self._checked_effort(tag_effort, Y, xp, first_call=not continuing)
         if not continuing:
             self._initialize(X, Y, classes, xp, names, with_effort=effort is not None)
         else:  # a warm start keeps the weights but takes the current parameters
@@ -198,16 +198,16 @@ class _TrainingMixin:
     def _log_likelihood_sums(self, X, Y, weights, xp, bins=None):
         """tag_log_likelihood on validated data (rows' effort bins, or None)."""
         total = None
-        pi, gamma = self._row_rates(bins, xp)
         # Minibatch-sized blocks: the scores of a large held-out set are never all
         # in memory at once.
         for start, stop in minibatch_bounds(X.shape[0], self.batch_size):
             rows = slice(start, stop)
             scores = safe_sparse_dot(take_rows(X, rows, xp), self.coef_.T) + self.intercept_
-            rates = (pi, gamma) if bins is None else (pi[rows, :], gamma[rows, :])
+            Y_rows = dense_rows(take_rows(Y, rows, xp))
+            rates = self._row_rates(None if bins is None else tuple(b[rows] for b in bins),
+                                    xp, Y_rows)
             part = _em.observed_log_likelihood(
-                scores, dense_rows(take_rows(Y, rows, xp)), *rates,
-                take_rows(weights, rows, xp), xp,
+                scores, Y_rows, *rates, take_rows(weights, rows, xp), xp,
             )
             total = part if total is None else total + part
         return total
@@ -262,6 +262,7 @@ class _TrainingMixin:
             )
         _, _, device = get_namespace_and_device(X)
         self.effort_bins_ = _effort.check_effort_edges(self.effort_bins) if with_effort else None
+        self._effort_own_tag = self.effort == "given"
         n_bins = len(self.effort_bins_) + 1 if with_effort else None
         self._set_state(
             initial_state(n_tags, X.shape[1], pi_init, gamma_init, xp, device, X.dtype, n_bins)

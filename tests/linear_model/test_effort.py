@@ -302,3 +302,81 @@ def test_same_effort_model_on_other_namespaces(name, data):
     np.testing.assert_allclose(to_numpy(tag_proba),
                                reference.predict_tag_proba(X, tag_effort=effort), atol=1e-9)
     assert score == pytest.approx(reference.score(X, Y, tag_effort=effort), rel=1e-9)
+
+
+def test_step_terms_per_bin_sums_match_the_reference():
+    import _em_reference as ref
+    from skrobust.linear_model import _em
+
+    rng = np.random.default_rng(0)
+    n, n_tags, n_bins = 60, 3, 4
+    scores = rng.normal(0, 3, (n, n_tags))
+    Y = rng.random((n, n_tags)) < 0.4
+    weights = rng.uniform(0.5, 2, n)
+    pi_cells = rng.uniform(0.1, 0.9, (n_bins, n_tags))
+    gamma_cells = rng.uniform(0.8, 1.0, (n_bins, n_tags))
+    untagged = rng.integers(0, n_bins, n)
+    tagged = np.maximum(untagged - 1, 0)  # "other_tags": one count lower when tagged
+    pi, gamma = _effort.row_rates(pi_cells, gamma_cells, (untagged, tagged), numpy_namespace, Y)
+    entry_bin = np.where(Y, tagged[:, None], untagged[:, None])
+    np.testing.assert_array_equal(pi, pi_cells[entry_bin, np.arange(n_tags)])
+    alpha, loglik = ref.posterior_and_loglik(scores, Y, pi, gamma, np)
+    groups = tuple(_effort.bin_weights(b, weights, n_bins, numpy_namespace)
+                   for b in (untagged, tagged))
+    residual, sums, total = _em.step_terms(scores.copy(), Y, pi, gamma, weights,
+                                           numpy_namespace, groups=groups)
+    np.testing.assert_allclose(residual, expit(scores) - alpha, atol=1e-12)
+    np.testing.assert_allclose(total, weights @ loglik.sum(axis=1), rtol=1e-12)
+    one_hot = entry_bin[None, :, :] == np.arange(n_bins)[:, None, None]  # (bins, n, tags)
+    w = weights[None, :, None] * one_hot
+    expected = ((w * alpha).sum(axis=1), (w * alpha * Y).sum(axis=1), (w * Y).sum(axis=1),
+                w.sum(axis=1))
+    for ours, theirs in zip(sums, expected):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def whole_vocabulary_data(n_samples, seed=0):
+    """Six tags that are the whole vocabulary; pi rises with a latent effort bin."""
+    X, _, Z = make_tagged_classification(n_samples=n_samples, n_features=10, n_tags=6,
+                                         pi=1.0, prevalence=0.4, random_state=seed)
+    rng = np.random.default_rng(seed + 1)
+    level = rng.integers(0, 3, n_samples)
+    pi = expit(np.array([-1.5, 0.0, 1.5]))[level]
+    Y = (Z == 1) & (rng.random(Z.shape) < pi[:, None])
+    return X, Y.astype(np.int8)
+
+
+def test_other_tags_effort_comes_from_y_and_never_counts_the_tag_itself():
+    X, Y = whole_vocabulary_data(12_000)
+    params = dict(effort="other_tags", effort_bins=(1, 2, 4), alpha=1e-3, random_state=0)
+    derived = RobustLogisticRegression(**params).fit(X[:10_000], Y[:10_000])
+    given = RobustLogisticRegression(**params).fit(X[:10_000], Y[:10_000],
+                                                   tag_effort=Y[:10_000].sum(axis=1))
+    np.testing.assert_array_equal(derived.pi_effort_, given.pi_effort_)
+    assert derived.pi_effort_.shape == (4, 6) and not derived._effort_own_tag
+    # More other tags on the image, more of its true tags supplied.
+    assert np.all(np.diff(derived.pi_effort_, axis=0) > 0)
+    blind = RobustLogisticRegression(alpha=1e-3, random_state=0).fit(X[:10_000], Y[:10_000])
+    X_held, Y_held = X[10_000:], Y[10_000:]
+    assert derived.score(X_held, Y_held) > blind.score(X_held, Y_held) + 0.01
+    np.testing.assert_allclose(
+        derived.score(X_held, Y_held),
+        derived.score(X_held, Y_held, tag_effort=Y_held.sum(axis=1)))
+    # Counting the tag itself ("given" with the row's own tag count) puts every
+    # tagged entry one count higher: a different, self-explaining model.
+    counted = RobustLogisticRegression(**{**params, "effort": "given"}).fit(
+        X[:10_000], Y[:10_000], tag_effort=Y[:10_000].sum(axis=1))
+    assert counted.pi_effort_[0].max() < 0.05 < derived.pi_effort_[0].min()
+    # Streaming derives each chunk's counts too; the CV estimator and alpha="auto" work.
+    stream = RobustLogisticRegression(**params)
+    for chunk in np.array_split(np.arange(10_000), 5):
+        stream.partial_fit(X[chunk], Y[chunk])
+    assert np.all(np.diff(stream.pi_effort_, axis=0) > 0)
+    auto = RobustLogisticRegression(**{**params, "alpha": "auto"}).fit(X[:3000], Y[:3000])
+    assert auto.pi_effort_.shape == (4, 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cv = RobustLogisticRegressionCV(effort="other_tags", effort_bins=(1, 2, 4),
+                                        alphas=[1e-3, 1e-1], cv=2, max_iter=5,
+                                        random_state=0).fit(X[:3000], Y[:3000])
+    assert cv.pi_effort_.shape == (4, 6)
