@@ -12,9 +12,11 @@ on the training rows), per split:
   trained on Y; ``rlr_effort``: the same with ``tag_effort`` = each training image's
   count of vocabulary tags (``split.n_tags``, over the whole vocabulary, not only the
   24 concepts), binned by the default ``effort_bins`` (0-2, 3-5, 6-10, 11-20, 21+);
-  ``rlr_effort_other``: the same with the count of the image's tags that are not
-  among the 24 modelled concept tags (``n_tags - Y.sum(axis=1)``), so that no tag
-  counts towards its own effort;
+  ``rlr_effort_own``: ``effort="other_tags"`` with the same counts, so that a tag's
+  effort is the image's other tags (``n_tags - y_it``: a tag never counts towards
+  its own effort); ``rlr_effort_other``: ``tag_effort`` = the count of the image's
+  tags that are not among the 24 modelled concept tags (``n_tags - Y.sum(axis=1)``,
+  clipped at 0), the same for all its tags;
 * ``lr``: the benchmark's balanced L2 LR per tag on Y (``class_weight="balanced"``'s
   objective, solved by the benchmark's L-BFGS head as ``lr_balanced`` of
   run_quality), C by inner 3-fold CV of the mean per-tag AUC on the training tags,
@@ -67,20 +69,28 @@ from skrobust.metrics._utils import mean_tag_auc  # noqa: E402
 
 RESULTS = HERE.parent / "results" / "effort_mirflickr12k.json"
 BIN_NAMES = ["0-2", "3-5", "6-10", "11-20", "21+"]
-MODELS = ("rlr", "rlr_effort", "rlr_effort_other", "lr")
+MODELS = ("rlr", "rlr_effort", "rlr_effort_own", "rlr_effort_other", "lr")
 
 
 def pi_table(Y, Z, bins, n_bins):
-    """Measured pi per (bin, tag) and the positives behind each cell."""
+    """Measured pi per (bin, tag) and the positives behind each cell; ``bins`` per
+    row (n,) or per entry (n, n_tags)."""
     pi = np.full((n_bins, Y.shape[1]), np.nan)
     positives = np.zeros((n_bins, Y.shape[1]), dtype=np.int64)
     for k in range(n_bins):
-        rows = bins == k
-        if rows.any():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                pi[k] = measured_pi(Y[rows], Z[rows])
-            positives[k] = Z[rows].sum(axis=0)
+        if bins.ndim == 1:  # the rows of bin k
+            rows = bins == k
+            if rows.any():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    pi[k] = measured_pi(Y[rows], Z[rows])
+                positives[k] = Z[rows].sum(axis=0)
+            continue
+        inside = bins == k  # the same per entry
+        positives[k] = (Z * inside).sum(axis=0)
+        tagged = (Y * Z * inside).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pi[k] = np.where(positives[k] > 0, tagged / positives[k], np.nan)
     return pi, positives
 
 
@@ -105,10 +115,10 @@ def scores(p_true, p_tag, Z_test, Y_test):
 
 
 def fit_rlr(seed, X_train, Y_train, X_test, Y_test, Z_test, measured, positives,
-            effort_train=None, effort_test=None):
+            effort_train=None, effort_test=None, effort="given"):
     started = time.perf_counter()
-    model = RobustLogisticRegression(random_state=seed).fit(X_train, Y_train,
-                                                           tag_effort=effort_train)
+    model = RobustLogisticRegression(random_state=seed, effort=effort).fit(
+        X_train, Y_train, tag_effort=effort_train)
     seconds = time.perf_counter() - started
     cells = model.pi_effort_ if effort_train is not None else np.broadcast_to(
         model.pi_, measured.shape)
@@ -146,6 +156,13 @@ def run_split(split, n_folds, lr=None):
     common = (seed, X_train, Y_train, X_test, Y_test, Z_test)
     out["rlr"] = fit_rlr(*common, measured, positives)
     out["rlr_effort"] = fit_rlr(*common, measured, positives, effort_train, effort_test)
+    own = bin_index(effort_train[:, None] - Y_train, DEFAULT_EFFORT_BINS)
+    measured_own, positives_own = pi_table(Y_train, Z_train, own, n_bins)
+    out["measured_pi_own"] = measured_own.tolist()
+    # Scored with each test image's full count: predict_tag_proba then takes it as
+    # the other tags of every tag (exact for the untagged ones, one high for tagged).
+    out["rlr_effort_own"] = fit_rlr(*common, measured_own, positives_own, effort_train,
+                                    effort_test, effort="other_tags")
     other_train = np.maximum(effort_train - Y_train.sum(axis=1), 0)
     other_test = np.maximum(effort_test - Y_test.sum(axis=1), 0)
     measured_other, positives_other = pi_table(
@@ -190,9 +207,9 @@ def print_table(rows, n_splits):
     print(f"\nMIRFLICKR 12,541 photos, {n_splits} splits (means)")
     head = ("model", "pi err", "weighted", *(f"err {b}" for b in BIN_NAMES), "ann F@5",
             "AUC", "tag F@5", "tag AUC", "tag loglik", "fit s")
-    print(" | ".join(f"{h:>8}" for h in head))
+    print(f"{head[0]:>16} | " + " | ".join(f"{h:>8}" for h in head[1:]))
     for row in rows:
-        cells = [row["model"][:8]]
+        cells = [row["model"]]
         cells += [f"{row[k]:.3f}" if k in row else "" for k in ("mean_abs_error",
                                                                  "weighted_abs_error")]
         cells += ([f"{v:.3f}" for v in row["per_bin"]] if "per_bin" in row else [""] * 5)
@@ -200,7 +217,7 @@ def print_table(rows, n_splits):
                   f"{row['tag_prediction_f5']:.1f}", f"{row['tag_auc']:.3f}",
                   f"{row['tag_loglik']:.4f}" if "tag_loglik" in row else "",
                   f"{row['fit_seconds']:.1f}"]
-        print(" | ".join(f"{c:>8}" for c in cells))
+        print(f"{cells[0]:>16} | " + " | ".join(f"{c:>8}" for c in cells[1:]))
 
 
 def main(argv=None):
