@@ -400,8 +400,8 @@ class _TrainingMixin:
             pi=self.pi_,
             gamma=self.gamma_,
             n_updates=self.t_,
-            pi_effort=self.pi_effort_,
-            gamma_effort=self.gamma_effort_,
+            pi_effort=getattr(self, "pi_effort_", None),  # None in older saved models
+            gamma_effort=getattr(self, "gamma_effort_", None),
         )
 
     def _set_state(self, state):

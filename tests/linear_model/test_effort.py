@@ -380,3 +380,13 @@ def test_other_tags_effort_comes_from_y_and_never_counts_the_tag_itself():
                                         alphas=[1e-3, 1e-1], cv=2, max_iter=5,
                                         random_state=0).fit(X[:3000], Y[:3000])
     assert cv.pi_effort_.shape == (4, 6)
+
+
+def test_a_model_saved_before_effort_existed_keeps_training(data):
+    X, Y, _, _ = data
+    model = RobustLogisticRegression(alpha=1e-3, max_iter=2, tol=None).fit(X[:500], Y[:500])
+    for name in ("pi_effort_", "gamma_effort_", "effort_bins_"):
+        delattr(model, name)  # what an older version's pickle or file holds
+    model.partial_fit(X[:500], Y[:500])
+    assert model.predict_tag_proba(X[:2]).shape == (2, 4)
+    assert model.pi_effort_ is None
