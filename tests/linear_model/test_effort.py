@@ -390,3 +390,16 @@ def test_a_model_saved_before_effort_existed_keeps_training(data):
     model.partial_fit(X[:500], Y[:500])
     assert model.predict_tag_proba(X[:2]).shape == (2, 4)
     assert model.pi_effort_ is None
+
+
+@pytest.mark.parametrize("effort", ["given", "other_tags"])
+def test_e_step_in_row_blocks_gives_the_same_model(data, monkeypatch, effort):
+    from skrobust.linear_model import _sgd_em
+
+    X, Y, _, counts = data
+    params = dict(effort=effort, alpha=1e-3, max_iter=2, tol=None, random_state=0)
+    whole = RobustLogisticRegression(**params).fit(X[:2000], Y[:2000], tag_effort=counts[:2000])
+    monkeypatch.setattr(_sgd_em, "_E_STEP_BLOCK_BYTES", 4096)  # blocks of 128 rows
+    blocks = RobustLogisticRegression(**params).fit(X[:2000], Y[:2000], tag_effort=counts[:2000])
+    for name in ("coef_", "pi_effort_", "gamma_effort_"):
+        np.testing.assert_allclose(getattr(blocks, name), getattr(whole, name), atol=1e-10)
