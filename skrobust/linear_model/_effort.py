@@ -33,7 +33,7 @@ from skrobust.linear_model import _em
 #: the measured pi rises about 0.04, 0.11, 0.21, 0.30, 0.40).
 DEFAULT_EFFORT_BINS = (3, 6, 11, 21)
 # Newton sweeps of the additive model per M-step, and the largest logit step of one.
-N_SWEEPS = 4
+N_SWEEPS = 3
 _MAX_STEP = 4.0
 
 
@@ -162,8 +162,7 @@ def additive_rates(successes, trials, pooled, xp, n_groups=1, n_sweeps=N_SWEEPS)
         return xp.sum(xp.reshape(A, (n_bins, n_groups, size)), axis=2)[:, :, None]
 
     def spread(b):  # (n_bins, n_groups, 1) -> (n_bins, n_tags)
-        return xp.reshape(b + xp.zeros((n_bins, n_groups, size), dtype=b.dtype,
-                                       device=b.device), (n_bins, n_tags))
+        return xp.reshape(xp.broadcast_to(b, (n_bins, n_groups, size)), (n_bins, n_tags))
 
     trials = _em._clip(trials, 0.0, float("inf"), xp)
     successes = _em._clip(successes, 0.0, float("inf"), xp)
@@ -190,20 +189,38 @@ def additive_rates(successes, trials, pooled, xp, n_groups=1, n_sweeps=N_SWEEPS)
     return _em._clip(rates, _em.NOISE_EPS, 1.0, xp)
 
 
-def m_step(stats, xp, prior=None, n_groups=1):
+def m_step(stats, xp, prior=None, n_groups=1, learn=(True, True)):
     """The effort M-step: pooled (pi, gamma) per tag, as :func:`._em.m_step` gives
     them from the pooled statistics, and the cells (pi, gamma) per (bin, tag).
+
+    ``learn``: whether pi's and gamma's cells are wanted (None where not).
 
     Returns
     -------
     pi, gamma : arrays of shape (n_tags,)
-    pi_cells, gamma_cells : arrays of shape (n_bins, n_tags)
+    pi_cells, gamma_cells : arrays of shape (n_bins, n_tags), or None
     """
     s_a, s_ya, s_y, s_n = stats
     pi, gamma = _em.m_step(pooled_statistics(stats, xp), xp, prior=prior)
-    pi_cells = additive_rates(s_ya, s_a, pi, xp, n_groups)
-    gamma_cells = additive_rates(s_n - s_y - s_a + s_ya, s_n - s_a, gamma, xp, n_groups)
+    pi_cells = additive_rates(s_ya, s_a, pi, xp, n_groups) if learn[0] else None
+    gamma_cells = (additive_rates(s_n - s_y - s_a + s_ya, s_n - s_a, gamma, xp, n_groups)
+                   if learn[1] else None)
     return pi, gamma, pi_cells, gamma_cells
+
+
+def entry_terms(pi_cells, gamma_cells, bins, xp, Y):
+    """The E-step's per-entry terms (see :func:`._em.step_terms`), gathered from
+    the cells' log-rates (logs of (bins, tags), not of (rows, tags)): the half log-odds
+    offset, ``(log pi - log(1 - gamma)) / 2`` tagged, ``(log gamma - log(1 - pi)) / 2``
+    untagged, and ``log pi`` tagged, ``log gamma`` untagged."""
+    log_pi, log_1m_pi, log_1m_gamma, log_gamma = _em.noise_log_terms(pi_cells, gamma_cells, xp)
+    untagged, tagged = bins
+    observed = Y if Y.dtype == xp.bool else Y != 0
+    offset = xp.where(observed, xp.take(0.5 * (log_pi - log_1m_gamma), tagged, axis=0),
+                      xp.take(0.5 * (log_gamma - log_1m_pi), untagged, axis=0))
+    rate = xp.where(observed, xp.take(log_pi, tagged, axis=0),
+                    xp.take(log_gamma, untagged, axis=0))
+    return offset, rate
 
 
 def row_rates(pi_cells, gamma_cells, bins, xp, Y=None):

@@ -78,7 +78,7 @@ def noise_log_terms(pi, gamma, xp):
 
 
 def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_tag=False,
-               groups=None):
+               groups=None, entry_terms=None):
     """Everything one stochastic-EM minibatch step needs, in few elementwise passes.
 
     The quantities of the full elementwise E-step and likelihood (the reference in
@@ -110,8 +110,8 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     scores : array of shape (n_samples, n_tags)
     Y : array of shape (n_samples, n_tags)
         Observed tags as booleans or 0/1 numbers.
-    pi, gamma : arrays of shape (n_tags,), or (n_samples, n_tags)
-        The noise rates, shared by the rows or one row each (tagging effort).
+    pi, gamma : arrays of shape (n_tags,)
+        The noise rates (not used with ``entry_terms``).
     weights : array of shape (n_samples,)
         Non-negative sample weights.
     overwrite_scores : bool, default=False
@@ -126,6 +126,10 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
         same array twice when a row's bin does not depend on its tags): the EM sums
         are then per group, (n_groups, n_tags), and a fourth, each group's total
         weight per tag, is returned.
+    entry_terms : pair of arrays of shape (n_samples, n_tags), default=None
+        Noise rates per entry (tagging effort), as the E-step uses them: the half
+        log-odds offset ``(log P(y | z=1) - log P(y | z=0)) / 2`` and ``log P(y | z=y)``
+        (see :func:`._effort.entry_terms`); used as work space.
 
     Returns
     -------
@@ -136,7 +140,8 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     weighted_loglik : 0-d array, or array of shape (n_tags,) with ``per_tag``
         ``sum_i w_i sum_t log P(y | x)``.
     """
-    log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
+    if entry_terms is None:
+        log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
     observed = Y if Y.dtype == xp.bool else Y != 0
     # At most five (n_samples, n_tags) arrays are alive at once: each is dropped
     # (or updated in place) as soon as it has served, since at thousands of tags a
@@ -144,8 +149,11 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     half_sign = xp.astype(observed, scores.dtype)  # y for now
     w_y = weighted_sum(weights, half_sign)
     w_total = xp.sum(weights)
-    if pi.ndim == 2:  # rates per row: sum_i w_i log(pi_it if y else gamma_it)
-        rate_loglik = weighted_sum(weights, xp.where(observed, log_pi, log_gamma))
+    rate_loglik = None
+    if entry_terms is not None:  # sum_i w_i log(pi_it if y else gamma_it), per tag
+        half_z, rate_terms = entry_terms
+        rate_loglik = weighted_sum(weights, rate_terms)
+        del rate_terms, entry_terms
     half_sign -= 0.5
     if overwrite_scores:
         half_s = scores
@@ -155,7 +163,9 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     del scores
     # z^ / 2 = s^ / 2 + (log pi - log(1 - gamma) if y else log gamma - log(1 - pi)) / 2:
     # both offsets are > -inf, and +inf exactly where the E-step is certain.
-    half_z = xp.where(observed, 0.5 * (log_pi - log_1m_gamma), 0.5 * (log_gamma - log_1m_pi))
+    if rate_loglik is None:
+        half_z = xp.where(observed, 0.5 * (log_pi - log_1m_gamma),
+                          0.5 * (log_gamma - log_1m_pi))
     del observed
     half_z += half_s
 
@@ -173,7 +183,7 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     del half_z
     loglik -= weighted_sum(weights, xp.log1p(xp.abs(tanh_z)))
     # (The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.)
-    if pi.ndim == 2:
+    if rate_loglik is not None:
         loglik += rate_loglik
     else:
         loglik += w_y * log_pi + (w_total - w_y) * log_gamma

@@ -165,10 +165,11 @@ def dense_rows(A):
 _E_STEP_BLOCK_BYTES = 2**20
 
 
-def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False, groups=None):
+def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False, groups=None,
+           entry_terms=None):
     """Scores of a minibatch and their E-step: (sigma - alpha, weighted sums, loglik),
-    the log-likelihood summed, or per tag with ``per_tag``. ``pi``/``gamma`` may be
-    per row, and ``groups`` the per-bin weights (tagging effort; see
+    the log-likelihood summed, or per tag with ``per_tag``. Tagging effort: ``groups``
+    the per-bin weights and ``entry_terms`` the rates per entry (see
     :func:`._em.step_terms`).
 
     The scores array is the E-step's work space and becomes sigma - alpha. The
@@ -182,15 +183,15 @@ def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False, groups=
     blocks = row_blocks(n_rows, row_bytes, xp, _E_STEP_BLOCK_BYTES)
     if len(blocks) == 1:
         return _em.step_terms(scores, Y_b, pi, gamma, w_b, xp, overwrite_scores=True,
-                              per_tag=per_tag, groups=groups)
+                              per_tag=per_tag, groups=groups, entry_terms=entry_terms)
     sums = loglik = None
-    per_row = pi.ndim == 2
     for rows in blocks:
         residual, block_sums, block_loglik = _em.step_terms(
-            scores[rows, :], Y_b[rows, :], pi[rows, :] if per_row else pi,
-            gamma[rows, :] if per_row else gamma, w_b[rows], xp, overwrite_scores=True,
+            scores[rows, :], Y_b[rows, :], pi, gamma, w_b[rows], xp, overwrite_scores=True,
             per_tag=per_tag,
             groups=None if groups is None else tuple(g[:, rows] for g in groups),
+            entry_terms=None if entry_terms is None else tuple(
+                t[rows, :] for t in entry_terms),
         )
         scores[rows, :] = residual
         if sums is None:
@@ -275,18 +276,17 @@ def train_pass(state, X, Y, weights, order, config, xp, effort=None):
         w_b = take_rows(weights, index, xp)
         n_b = stop - start
 
-        if effort is None:
-            rates, groups = (pi, gamma), None
-        else:  # each row's rates from its effort bin; the EM sums per bin
+        groups = terms = None
+        if effort is not None:  # each entry's rates from its effort bin; sums per bin
             untagged = take_rows(effort[0], index, xp)
             tagged = untagged if effort[1] is effort[0] else take_rows(effort[1], index, xp)
-            rates = _effort.row_rates(pi_cells, gamma_cells, (untagged, tagged), xp, Y_b)
+            terms = _effort.entry_terms(pi_cells, gamma_cells, (untagged, tagged), xp, Y_b)
             groups = _effort.bin_weights(untagged, w_b, pi_cells.shape[0], xp)
             groups = (groups, groups if tagged is untagged
                       else _effort.bin_weights(tagged, w_b, pi_cells.shape[0], xp))
-        sigma_minus_alpha, sums, loglik = e_step(X_b, Y_b, w_b, coef, intercept, *rates, xp,
-                                                 groups=groups)
-        del rates, groups
+        sigma_minus_alpha, sums, loglik = e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp,
+                                                 groups=groups, entry_terms=terms)
+        del groups, terms
         del Y_b
         total_loss = total_loss - loglik / n_tags
 
@@ -329,7 +329,8 @@ def train_pass(state, X, Y, weights, order, config, xp, effort=None):
                 new_pi, new_gamma = _em.m_step(stats, xp, prior=config.noise_prior)
             else:
                 new_pi, new_gamma, new_pi_cells, new_gamma_cells = _effort.m_step(
-                    stats, xp, prior=config.noise_prior, n_groups=config.effort_groups)
+                    stats, xp, prior=config.noise_prior, n_groups=config.effort_groups,
+                    learn=(config.learn_pi, config.learn_gamma))
                 pi_cells = new_pi_cells if config.learn_pi else pi_cells
                 gamma_cells = new_gamma_cells if config.learn_gamma else gamma_cells
             if config.learn_pi:

@@ -253,12 +253,14 @@ def test_additive_rates_recover_an_additive_table():
     trials = rng.uniform(1e-3, 1e-2, (5, 24))
     pooled = (rates * trials).sum(axis=0) / trials.sum(axis=0)
     fitted = _effort.additive_rates(rates * trials, trials, pooled, numpy_namespace)
-    np.testing.assert_allclose(fitted, rates, atol=1e-5)  # 4 Newton sweeps: 2e-6
+    np.testing.assert_allclose(fitted, rates, atol=1e-4)  # 3 Newton sweeps: 2e-5
+    more = _effort.additive_rates(rates * trials, trials, pooled, numpy_namespace, n_sweeps=8)
+    np.testing.assert_allclose(more, rates, atol=1e-9)
     # Two groups of tags, each its own bin effect.
     both = _effort.additive_rates(np.hstack([rates * trials, rates * trials]),
                                   np.hstack([trials, trials]), np.r_[pooled, pooled],
                                   numpy_namespace, n_groups=2)
-    np.testing.assert_allclose(both, np.hstack([rates, rates]), atol=1e-5)
+    np.testing.assert_allclose(both, np.hstack([rates, rates]), atol=1e-4)
     # An empty bin or tag gives finite rates.
     trials[2] = 0
     trials[:, 3] = 0
@@ -323,8 +325,9 @@ def test_step_terms_per_bin_sums_match_the_reference():
     alpha, loglik = ref.posterior_and_loglik(scores, Y, pi, gamma, np)
     groups = tuple(_effort.bin_weights(b, weights, n_bins, numpy_namespace)
                    for b in (untagged, tagged))
-    residual, sums, total = _em.step_terms(scores.copy(), Y, pi, gamma, weights,
-                                           numpy_namespace, groups=groups)
+    terms = _effort.entry_terms(pi_cells, gamma_cells, (untagged, tagged), numpy_namespace, Y)
+    residual, sums, total = _em.step_terms(scores.copy(), Y, None, None, weights,
+                                           numpy_namespace, groups=groups, entry_terms=terms)
     np.testing.assert_allclose(residual, expit(scores) - alpha, atol=1e-12)
     np.testing.assert_allclose(total, weights @ loglik.sum(axis=1), rtol=1e-12)
     one_hot = entry_bin[None, :, :] == np.arange(n_bins)[:, None, None]  # (bins, n, tags)
