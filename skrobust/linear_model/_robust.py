@@ -247,6 +247,16 @@ class RobustLogisticRegression(
     (2, 3)
     >>> bool(((model.pi_ > 0.2) & (model.pi_ < 0.6)).all())
     True
+
+    With each image's count of uploader tags, pi per effort bin and tag:
+
+    >>> import numpy as np
+    >>> effort = np.random.default_rng(0).integers(0, 30, size=5000)
+    >>> aware = RobustLogisticRegression(random_state=0).fit(X, Y, tag_effort=effort)
+    >>> aware.pi_effort_.shape                  # bins 0-2, 3-5, 6-10, 11-20, 21+
+    (5, 3)
+    >>> aware.predict_tag_proba(X[:2], tag_effort=[1, 25]).shape
+    (2, 3)
     """
 
     _parameter_constraints: dict = {
