@@ -193,7 +193,7 @@ def summary(results):
         row = {"model": name}
         for key in ("mean_abs_error", "weighted_abs_error", "annotation_f5", "auc",
                     "tag_prediction_f5", "tag_auc", "tag_loglik", "fit_seconds"):
-            if key in per[0]:
+            if all(key in p for p in per):
                 row[key] = float(np.mean([p[key] for p in per]))
         if "per_bin" in per[0]:
             row["per_bin"] = np.nanmean(
@@ -213,10 +213,9 @@ def print_table(rows, n_splits):
         cells += [f"{row[k]:.3f}" if k in row else "" for k in ("mean_abs_error",
                                                                  "weighted_abs_error")]
         cells += ([f"{v:.3f}" for v in row["per_bin"]] if "per_bin" in row else [""] * 5)
-        cells += [f"{row['annotation_f5']:.1f}", f"{row['auc']:.3f}",
-                  f"{row['tag_prediction_f5']:.1f}", f"{row['tag_auc']:.3f}",
-                  f"{row['tag_loglik']:.4f}" if "tag_loglik" in row else "",
-                  f"{row['fit_seconds']:.1f}"]
+        cells += [f"{row[key]:{form}}" if key in row else "" for key, form in (
+            ("annotation_f5", ".1f"), ("auc", ".3f"), ("tag_prediction_f5", ".1f"),
+            ("tag_auc", ".3f"), ("tag_loglik", ".4f"), ("fit_seconds", ".1f"))]
         print(f"{cells[0]:>16} | " + " | ".join(f"{c:>8}" for c in cells[1:]))
 
 
@@ -243,7 +242,6 @@ def main(argv=None):
                                            "mean_abs_error", "alpha", "C", "fit_seconds")}
                               for k in MODELS}), flush=True)
     rows = summary(results)
-    print_table(rows, len(results))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({
         "command": "python benchmarks/quality/effort_study.py " + " ".join(sys.argv[1:]),
@@ -252,6 +250,7 @@ def main(argv=None):
         "summary": rows, "splits": results,
         "total_seconds": time.perf_counter() - started,
     }, indent=1))
+    print_table(rows, len(results))
     print(f"wrote {args.output}")
 
 
