@@ -406,3 +406,16 @@ def test_e_step_in_row_blocks_gives_the_same_model(data, monkeypatch, effort):
     blocks = RobustLogisticRegression(**params).fit(X[:2000], Y[:2000], tag_effort=counts[:2000])
     for name in ("coef_", "pi_effort_", "gamma_effort_"):
         np.testing.assert_allclose(getattr(blocks, name), getattr(whole, name), atol=1e-10)
+
+
+def test_warm_start_continues_the_effort_model(data):
+    X, Y, _, counts = data
+    model = RobustLogisticRegression(alpha=1e-3, max_iter=2, tol=None, warm_start=True,
+                                     random_state=0)
+    model.fit(X[:2000], Y[:2000], tag_effort=counts[:2000])
+    first = model.pi_effort_
+    model.fit(X[:2000], Y[:2000], tag_effort=counts[:2000])
+    assert model.n_iter_ == 4 and not np.array_equal(model.pi_effort_, first)
+    with pytest.raises(ValueError, match="fitted with tag_effort"):
+        model.fit(X[:2000], Y[:2000])
+    assert model.n_iter_ == 4
