@@ -99,13 +99,14 @@ def test_elkan_noto_recovers_c_where_its_assumption_holds():
 
 def test_elkan_noto_is_biased_low_on_overlapping_classes(synthetic):
     # On make_tagged_classification's logistic labels P(z=1|x) < 1 for many
-    # tagged images, so e1 = c * E[P(z=1|x) | y=1] < c: measured 0.21-0.24 (C by
-    # AUC) and 0.24-0.28 (C by log-loss) for pi = 0.4. Pinned so that a change in
-    # either is noticed.
+    # tagged images, so e1 = c * E[P(z=1|x) | y=1] < c: measured 0.24-0.28 (C by
+    # log-loss, C = 0.1) for pi = 0.4, and 0.12 by AUC, whose choice is the grid's
+    # strongest penalty (the tags' AUC keeps rising as C falls; 0.21-0.24 on the
+    # earlier grid, whose strongest was 1e-5). Pinned so that a change is noticed.
     X, Y, _ = synthetic
-    for fit in (_contenders.fit_elkan_noto, _contenders.fit_elkan_noto_nll):
+    for fit, low in ((_contenders.fit_elkan_noto, 0.08), (_contenders.fit_elkan_noto_nll, 0.15)):
         pi = fit(X, Y, seed=0).pi_
-        assert np.all(pi > 0.15) and np.all(pi < 0.33), pi
+        assert np.all(pi > low) and np.all(pi < 0.33), pi
 
 
 @pytest.mark.parametrize("name", SPML)
@@ -225,3 +226,18 @@ def test_rlr_clean_pi_keeps_pi_at_the_clean_estimate(synthetic):
     from skrobust import noise_prior_from_clean
 
     np.testing.assert_allclose(model.pi_, noise_prior_from_clean(Y[:200], Z[:200]).pi, rtol=1e-6)
+
+
+def test_effort_option_adds_the_effort_contender_which_gets_the_tag_counts():
+    args = run_quality.parse_args(["--effort", "--contenders", "lr"])
+    assert args.contenders == ["lr", "rlr_effort"]
+    X, Y, Z = make_tagged_classification(n_samples=300, n_features=8, n_tags=4, pi=0.5,
+                                         random_state=1)
+    perm = np.random.default_rng(0).permutation(300)
+    split = Bunch(name="tiny/0", X=X.astype(np.float32), Y=Y, Z=Z, tag_names=list("abcd"),
+                  train=perm[:200], test=perm[200:], clean=perm[:40], true_pi=np.full(4, 0.5))
+    without = run_quality.run_split(split, ["rlr_effort"], verbose=False)
+    assert "rlr_effort" in without["skipped"]  # no tag counts: skipped, not failed
+    split.n_tags = np.random.default_rng(1).integers(0, 30, 300)
+    result = run_quality.run_split(split, ["rlr_effort"], verbose=False)
+    assert "rlr_effort" in result["scores"] and not result["skipped"]

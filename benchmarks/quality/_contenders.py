@@ -370,20 +370,26 @@ class Skipped(Exception):
     """A contender that cannot run here (e.g. a class not yet in skrobust)."""
 
 
-def rlr_contender(params, *, cv=False, note=None):
+def rlr_contender(params, *, cv=False, note=None, effort=False):
     """A contender for ``RobustLogisticRegression(**params)``, or with ``cv``
     ``RobustLogisticRegressionCV(**params)``, seeded per split. The registry's RLR
     settings and run_quality's ``--rlr`` (a setting tried without editing this
-    registry) are made here; ``params`` must be JSON-like."""
+    registry) are made here; ``params`` must be JSON-like. With ``effort`` the fit
+    gets ``tag_effort``, each training image's count of vocabulary tags (the runner
+    passes the split's ``n_tags``; data sets without it skip the contender)."""
     from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
 
     estimator = RobustLogisticRegressionCV if cv else RobustLogisticRegression
     estimator(**params)  # a misspelt parameter fails here, not per split
 
-    def fit(X, Y, *, seed, **_):
-        return estimator(**{"random_state": seed, **params}).fit(X, Y)
+    def fit(X, Y, *, seed, tag_effort=None, **_):
+        if effort and tag_effort is None:
+            raise Skipped("this data set has no tag counts (tag_effort)")
+        model = estimator(**{"random_state": seed, **params})
+        return model.fit(X, Y, tag_effort=tag_effort) if effort else model.fit(X, Y)
 
-    return Contender(fit, note=note or f"{estimator.__name__}(**{params})")
+    return Contender(fit, uses_effort=effort, note=note or f"{estimator.__name__}(**{params})"
+                     + (", tag_effort" if effort else ""))
 
 
 def fit_rlr_clean_prior(X, Y, *, seed, Y_clean=None, Z_clean=None, **_):
@@ -419,12 +425,16 @@ class Contender:
     uses_clean : bool
         Also pass the clean calibration images (X_clean, Z_clean, Y_clean), which
         are the first rows of the training set.
+    uses_effort : bool
+        Also pass ``tag_effort``: each training image's count of vocabulary tags
+        (the split's ``n_tags``), or None where the data set has none.
     note : str
     """
 
     fit: callable
     target: str = "tags"
     uses_clean: bool = False
+    uses_effort: bool = False
     note: str = ""
 
 
@@ -455,4 +465,7 @@ CONTENDERS = {
                                 note="RobustLogisticRegressionCV(alpha_per_tag=True)"),
     "rlr_clean_prior": Contender(fit_rlr_clean_prior, uses_clean=True,
                                  note="RLR defaults, pi prior from the clean images"),
+    # pi per effort bin (the uploader's tag count; mirflickr12k has it)
+    "rlr_effort": rlr_contender({}, effort=True,
+                                note="RobustLogisticRegression() defaults, tag_effort"),
 }

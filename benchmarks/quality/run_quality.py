@@ -117,6 +117,9 @@ def run_split(split, contenders, *, seed=None, standardize=True, verbose=True):
                 {"X_clean": a.X_clean, "Z_clean": a.Z_clean, "Y_clean": a.Y_clean}
                 if spec.uses_clean else {}
             )
+            if spec.uses_effort:
+                counts = getattr(split, "n_tags", None)
+                extra["tag_effort"] = None if counts is None else counts[split.train]
             start = time.perf_counter()
             try:
                 # Recorded, not printed: e.g. RLR's ConvergenceWarning at max_iter.
@@ -340,6 +343,9 @@ def parse_args(argv=None):
                              '--rlr \'a1e-3={"alpha": 0.001}\' (repeatable)')
     parser.add_argument("--rlr-cv", action="append", default=[], metavar="NAME=JSON",
                         help="the same for RobustLogisticRegressionCV(**JSON)")
+    parser.add_argument("--effort", action="store_true",
+                        help="add rlr_effort (tag_effort = each image's tag count; "
+                             "mirflickr12k only, skipped elsewhere)")
     parser.add_argument("--quick", action="store_true", help="3 splits (smoke run)")
     parser.add_argument("--n-jobs", type=int, default=1, help="splits in parallel (<= 2 here)")
     parser.add_argument("--output", default=None,
@@ -360,6 +366,8 @@ def parse_args(argv=None):
         except (TypeError, ValueError) as exc:
             parser.error(f"{option} {spec!r}: {exc}")
         args.contenders.append(name)
+    if args.effort and "rlr_effort" not in args.contenders:
+        args.contenders.append("rlr_effort")
     unknown = [c for c in args.contenders if c not in CONTENDERS]
     if unknown:
         parser.error(f"unknown contenders {unknown}; known: {sorted(CONTENDERS)}")

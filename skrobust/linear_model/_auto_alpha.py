@@ -74,21 +74,24 @@ def path_model(params, alphas, n_tags, **overrides):
     return model
 
 
-def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS):
+def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS, effort=None):
     """Held-out observed-data negative log-likelihood per example and tag, after every
     epoch, for every strength: an array of shape (n_epochs_run, n_alphas), or None
     when there are too few rows to hold any out (a single row).
 
     Hold out ``estimator.validation_fraction`` of the rows (drawn with the estimator's
     RNG), train all strengths on the rest, stop when none has improved by more than
-    ``tol`` for ``n_iter_no_change`` epochs (or at ``max_iter``).
+    ``tol`` for ``n_iter_no_change`` epochs (or at ``max_iter``). ``effort``: the rows'
+    host tag counts (the path trains with them, and scores each held-out row with its
+    effort bin's rates), or None.
     """
     n, n_tags = X.shape[0], Y.shape[1]
     n_val = int(math.ceil(estimator.validation_fraction * n))
     if n_val < 1 or n - n_val < 1:
         return None  # nothing to hold out: see choose_strength
     order = estimator._rng.permutation(n)
-    fit_rows, held_rows = (row_index(np.sort(i), X, xp) for i in (order[n_val:], order[:n_val]))
+    host_rows = (np.sort(order[n_val:]), np.sort(order[:n_val]))
+    fit_rows, held_rows = (row_index(i, X, xp) for i in host_rows)
     X_held, w_held = take_rows(X, held_rows, xp), take_rows(weights, held_rows, xp)
     Y_held = repeat_columns(take_rows(Y, held_rows, xp), len(alphas), xp)
     total = max(float(xp.sum(w_held)), 1e-300) * n_tags
@@ -102,7 +105,7 @@ def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS):
 
     def score_epoch(fitted):
         nonlocal best, since
-        loglik = to_numpy(fitted._log_likelihood_sums(X_held, Y_held, w_held, xp))
+        loglik = to_numpy(fitted._log_likelihood_sums(X_held, Y_held, w_held, xp, held_bins))
         loss = -np.asarray(loglik, dtype=float).reshape(len(alphas), n_tags).sum(axis=1) / total
         path.append(loss)
         if best is None or np.any(loss < best - tol):
@@ -113,6 +116,9 @@ def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS):
             if since >= estimator.n_iter_no_change:
                 raise _PathDone
 
+    held_bins = None
+    if effort is not None:
+        held_bins = estimator._effort_bins_on_device(effort[host_rows[1]], X, xp)
     model._epoch_callback = score_epoch
     with warnings.catch_warnings():
         # Running out of epochs is what the path measures, not a failure.
@@ -120,7 +126,8 @@ def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS):
         try:
             model.fit(take_rows(X, fit_rows, xp),
                       repeat_columns(take_rows(Y, fit_rows, xp), len(alphas), xp),
-                      sample_weight=take_rows(weights, fit_rows, xp))
+                      sample_weight=take_rows(weights, fit_rows, xp),
+                      tag_effort=None if effort is None else effort[host_rows[0]])
         except _PathDone:
             pass
     return np.stack(path)

@@ -23,6 +23,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 
 from skrobust._array_api import to_numpy
+from skrobust.linear_model import _effort
 from skrobust.linear_model._auto_alpha import path_model, repeat_columns
 from skrobust.linear_model._sgd_em import row_index, take_rows
 from skrobust.linear_model._robust import RobustLogisticRegression
@@ -31,21 +32,27 @@ def _never(estimator):
     return False
 
 
-def _fold_scores(params, alphas, X, Y, weights, train, test, xp, every_epoch):
+def _fold_scores(params, alphas, X, Y, weights, train, test, xp, every_epoch, effort=None):
     """Held-out observed log-likelihood per example of one fold's fit, (n_scored,
     n_alphas, n_tags). ``every_epoch``: after every epoch, n_scored = max_iter, row e
     the model after e + 1 epochs (a fit that converged earlier keeps its last row, as
-    its model stays as it was); otherwise once, at the end (n_scored = 1)."""
+    its model stays as it was); otherwise once, at the end (n_scored = 1). ``effort``:
+    (train counts, the test rows' (untagged, tagged) entry bins) on the host, or None."""
     n_tags, n_alphas = Y.shape[1], len(alphas)
     model = path_model(params, alphas, n_tags)
     X_test = take_rows(X, test, xp)
     Y_test = repeat_columns(take_rows(Y, test, xp), n_alphas, xp)
     w_test = take_rows(weights, test, xp)
+    train_effort = test_bins = None
+    if effort is not None:
+        train_effort, test_bins = effort
+        if not isinstance(w_test, np.ndarray):
+            test_bins = tuple(xp.asarray(b, device=w_test.device) for b in test_bins)
     total_weight = max(float(xp.sum(w_test)), 1e-300)
     path = []
 
     def score_epoch(fitted):
-        loglik = fitted._log_likelihood_sums(X_test, Y_test, w_test, xp)
+        loglik = fitted._log_likelihood_sums(X_test, Y_test, w_test, xp, test_bins)
         path.append(np.asarray(to_numpy(loglik), dtype=float) / total_weight)
 
     if every_epoch:
@@ -55,7 +62,7 @@ def _fold_scores(params, alphas, X, Y, weights, train, test, xp, every_epoch):
         # warns if it matters.
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(take_rows(X, train, xp), repeat_columns(take_rows(Y, train, xp), n_alphas, xp),
-                  sample_weight=take_rows(weights, train, xp))
+                  sample_weight=take_rows(weights, train, xp), tag_effort=train_effort)
     if every_epoch:
         path += [path[-1]] * (int(params["max_iter"]) - len(path))
     else:
@@ -124,7 +131,8 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
     n_jobs : int, default=None
         Folds fitted in parallel (threads: the matrix products release the GIL).
     solver, learning_rate, eta0, power_t, momentum, batch_size, em_step, em_decay, \
-pi_prior, gamma_prior, pi_init, gamma_init, learn_pi, learn_gamma, max_iter, \
+pi_prior, gamma_prior, pi_init, gamma_init, learn_pi, learn_gamma, effort, effort_bins, \
+max_iter, \
 early_stopping, validation_fraction, tol, n_iter_no_change, shuffle, \
 random_state, pos_label, verbose
         As in :class:`RobustLogisticRegression`.
@@ -145,7 +153,8 @@ random_state, pos_label, verbose
         The same summed over tags: after every epoch (n_scored = ``max_iter``) with
         ``choose_max_iter``, the path ``max_iter_`` was chosen on; otherwise after the
         last (n_scored = 1).
-    coef_, intercept_, pi_, gamma_, pi_prior_, gamma_prior_, classes_, \
+    coef_, intercept_, pi_, gamma_, pi_effort_, gamma_effort_, effort_bins_, \
+pi_prior_, gamma_prior_, classes_, \
 tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         Those of the model refitted on all the data with ``alpha_`` (see
         :class:`RobustLogisticRegression`).
@@ -209,6 +218,8 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         gamma_init=0.9,
         learn_pi=True,
         learn_gamma=True,
+        effort="given",
+        effort_bins=_effort.DEFAULT_EFFORT_BINS,
         max_iter=100,
         early_stopping=False,
         validation_fraction=0.1,
@@ -239,6 +250,8 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         self.gamma_init = gamma_init
         self.learn_pi = learn_pi
         self.learn_gamma = learn_gamma
+        self.effort = effort
+        self.effort_bins = effort_bins
         self.max_iter = max_iter
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -266,7 +279,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         return alphas
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, tag_effort=None):
         """Choose the L2 strength by cross-validation, then refit on all the data.
 
         A fit that raises leaves the model exactly as it was before it.
@@ -279,6 +292,10 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
             Binary labels, or a 0/1 tag indicator matrix (dense or sparse).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
+        tag_effort : array-like of shape (n_samples,), default=None
+            Each image's count of uploader tags (see
+            :meth:`RobustLogisticRegression.fit`): every fold trains with its rows'
+            counts and scores each held-out row with its effort bin's rates.
 
         Returns
         -------
@@ -286,14 +303,18 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
             The fitted estimator.
         """
         with self._unchanged_on_failure():
-            self._fit_cv(X, y, sample_weight)
+            self._fit_cv(X, y, sample_weight, tag_effort)
         return self
 
-    def _fit_cv(self, X, y, sample_weight):
+    def _fit_cv(self, X, y, sample_weight, tag_effort=None):
         alphas = self._alpha_grid()
         X_valid, Y, weights, xp, _ = self._validate_training_data(
             X, y, sample_weight, classes=None, first_call=True
         )
+        effort = self._checked_effort(tag_effort, Y, xp, first_call=True)
+        if effort is not None:
+            edges = _effort.check_effort_edges(self.effort_bins)
+            own_tag = self.effort == "given"
         splitter = check_cv(self.cv)
         folds = list(splitter.split(np.zeros((X_valid.shape[0], 1))))
         params = self._model_params()
@@ -301,7 +322,10 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         fold_scores = Parallel(n_jobs=self.n_jobs, prefer="threads")(
             delayed(_fold_scores)(params, alphas, X_valid, Y, weights,
                                   row_index(train, X_valid, xp), row_index(test, X_valid, xp), xp,
-                                  self.choose_max_iter)
+                                  self.choose_max_iter,
+                                  None if effort is None else (
+                                      effort[train],
+                                      _effort.entry_bins(effort[test], edges, own_tag)))
             for train, test in folds
         )
         paths = np.stack(fold_scores)  # (n_folds, n_scored, n_alphas, n_tags)
@@ -311,7 +335,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         with warnings.catch_warnings():
             if n_epochs < self.max_iter:  # stopping early is the choice, not a failure
                 warnings.simplefilter("ignore", ConvergenceWarning)
-            final.fit(X, y, sample_weight)
+            final.fit(X, y, sample_weight, tag_effort=effort)
         fitted = {k: v for k, v in final.__dict__.items() if k not in final.get_params()}
         self.__dict__.update(fitted)
         # Array attributes live on the data's namespace and device, like coef_.

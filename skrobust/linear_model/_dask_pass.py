@@ -383,8 +383,11 @@ def _block_log_likelihood(block, coef, intercept, pi, gamma, batch_size):
     from skrobust._array_api import numpy_namespace
     from skrobust.linear_model._training import _TrainingMixin
 
+    # Dask data carry no effort bins (solver="lbfgs" refuses tag_effort): the pooled
+    # rates score every entry.
     model = SimpleNamespace(coef_=coef, intercept_=intercept, pi_=pi, gamma_=gamma,
-                            batch_size=batch_size)
+                            batch_size=batch_size,
+                            _row_rates=lambda bins, xp, Y=None: (pi, gamma))
     X, Y, weights = block
     return (_TrainingMixin._log_likelihood_sums(model, X, Y, weights, numpy_namespace),)
 

@@ -77,7 +77,8 @@ def noise_log_terms(pi, gamma, xp):
     )
 
 
-def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_tag=False):
+def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_tag=False,
+               groups=None, entry_terms=None):
     """Everything one stochastic-EM minibatch step needs, in few elementwise passes.
 
     The quantities of the full elementwise E-step and likelihood (the reference in
@@ -110,6 +111,7 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     Y : array of shape (n_samples, n_tags)
         Observed tags as booleans or 0/1 numbers.
     pi, gamma : arrays of shape (n_tags,)
+        The noise rates (not used with ``entry_terms``).
     weights : array of shape (n_samples,)
         Non-negative sample weights.
     overwrite_scores : bool, default=False
@@ -118,6 +120,16 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     per_tag : bool, default=False
         Return the log-likelihood per tag (the full-batch solver's per-tag
         objective) instead of its total.
+    groups : pair of arrays of shape (n_groups, n_samples), default=None
+        Per-group sample weights of the untagged and of the tagged entries (each
+        row's weight in its effort bin's row, see :func:`._effort.bin_weights`; the
+        same array twice when a row's bin does not depend on its tags): the EM sums
+        are then per group, (n_groups, n_tags), and a fourth, each group's total
+        weight per tag, is returned.
+    entry_terms : pair of arrays of shape (n_samples, n_tags), default=None
+        Noise rates per entry (tagging effort), as the E-step uses them: the half
+        log-odds offset ``(log P(y | z=1) - log P(y | z=0)) / 2`` and ``log P(y | z=y)``
+        (see :func:`._effort.entry_terms`); used as work space.
 
     Returns
     -------
@@ -128,7 +140,8 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     weighted_loglik : 0-d array, or array of shape (n_tags,) with ``per_tag``
         ``sum_i w_i sum_t log P(y | x)``.
     """
-    log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
+    if entry_terms is None:
+        log_pi, log_1m_pi, log_1m_gamma, log_gamma = noise_log_terms(pi, gamma, xp)
     observed = Y if Y.dtype == xp.bool else Y != 0
     # At most five (n_samples, n_tags) arrays are alive at once: each is dropped
     # (or updated in place) as soon as it has served, since at thousands of tags a
@@ -136,6 +149,11 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     half_sign = xp.astype(observed, scores.dtype)  # y for now
     w_y = weighted_sum(weights, half_sign)
     w_total = xp.sum(weights)
+    rate_loglik = None
+    if entry_terms is not None:  # sum_i w_i log(pi_it if y else gamma_it), per tag
+        half_z, rate_terms = entry_terms
+        rate_loglik = weighted_sum(weights, rate_terms)
+        del rate_terms, entry_terms
     half_sign -= 0.5
     if overwrite_scores:
         half_s = scores
@@ -145,7 +163,9 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     del scores
     # z^ / 2 = s^ / 2 + (log pi - log(1 - gamma) if y else log gamma - log(1 - pi)) / 2:
     # both offsets are > -inf, and +inf exactly where the E-step is certain.
-    half_z = xp.where(observed, 0.5 * (log_pi - log_1m_gamma), 0.5 * (log_gamma - log_1m_pi))
+    if rate_loglik is None:
+        half_z = xp.where(observed, 0.5 * (log_pi - log_1m_gamma),
+                          0.5 * (log_gamma - log_1m_pi))
     del observed
     half_z += half_s
 
@@ -163,13 +183,29 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     del half_z
     loglik -= weighted_sum(weights, xp.log1p(xp.abs(tanh_z)))
     # (The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.)
-    loglik += w_y * log_pi + (w_total - w_y) * log_gamma
+    if rate_loglik is not None:
+        loglik += rate_loglik
+    else:
+        loglik += w_y * log_pi + (w_total - w_y) * log_gamma
     # A log-probability is <= 0; rounding can leave a hair above 0 where it is 0.
     loglik = _minimum_zero(loglik, xp)
     if not per_tag:
         loglik = xp.sum(loglik)
 
     # alpha = 1/2 + h tanh_z, and y = h + 1/2.
+    if groups is not None:  # the EM sums per group (the log-likelihood stays per tag)
+        untagged_groups, tagged_groups = groups
+        y = half_sign + 0.5
+        # alpha y = (1 + tanh_z) y / 2 and alpha (1 - y) = (1 - tanh_z)(1 - y) / 2.
+        g_y_alpha = tagged_groups @ ((0.5 + 0.5 * tanh_z) * y)
+        g_y = tagged_groups @ y
+        y = 1 - y
+        g_alpha = g_y_alpha + untagged_groups @ ((0.5 - 0.5 * tanh_z) * y)
+        g_total = g_y + untagged_groups @ y
+        del y
+        tanh_s -= tanh_z
+        tanh_s *= half_sign
+        return tanh_s, (g_alpha, g_y_alpha, g_y, g_total), loglik
     h_tanh_z = weighted_sum(weights, tanh_z * half_sign)
     w_alpha = 0.5 * w_total + h_tanh_z
     w_y_alpha = 0.5 * (w_y + h_tanh_z + 0.5 * weighted_sum(weights, tanh_z))

@@ -41,7 +41,10 @@ class _NoisePriorsMixin:
         gamma_auto = isinstance(self._gamma_prior_mode, str)
         if not (pi_auto or gamma_auto):
             return
-        s_a, s_ya, s_y = (np.asarray(to_numpy(v), dtype=float) for v in self._em_statistics)
+        # Per (bin, tag) with tagging effort: the prior is on the pooled rates.
+        s_a, s_ya, s_y = (np.asarray(to_numpy(v), dtype=float) for v in self._em_statistics[:3])
+        if s_a.ndim == 2:
+            s_a, s_ya, s_y = (v.sum(axis=0) for v in (s_a, s_ya, s_y))
         n = self._n_examples
         n_tags = s_a.shape[0]
         # Tags share a prior within a group: all tags, unless a caller (the CV
@@ -90,5 +93,9 @@ class _NoisePriorsMixin:
         return self._prior_on_device(self._host_priors[1])
 
     def _noise_rates(self, xp):
-        """pi_ and gamma_ side by side on the host (one small transfer per epoch)."""
-        return to_numpy(xp.concat([self.pi_, self.gamma_]))
+        """pi_ and gamma_ side by side on the host (one small transfer per epoch), and
+        the per-bin rates of an effort model."""
+        rates = [self.pi_, self.gamma_]
+        if getattr(self, "pi_effort_", None) is not None:
+            rates += [xp.reshape(r, (-1,)) for r in (self.pi_effort_, self.gamma_effort_)]
+        return to_numpy(xp.concat(rates))

@@ -1,4 +1,5 @@
-"""RobustLogisticRegression's predictions: scores, P(true label), P(user tags it)."""
+"""RobustLogisticRegression's predictions (scores, P(true label), P(user tags it)) and
+its scores of observed tags (``tag_log_likelihood``, ``score``)."""
 
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -68,7 +69,7 @@ class _PredictionMixin:
         scores, xp = self._scores(X, "predict_log_proba")
         return _outputs.log_probabilities(scores, not self._multilabel, xp)
 
-    def predict_tag_proba(self, X):
+    def predict_tag_proba(self, X, tag_effort=None):
         """P(user supplies the tag | x) = pi sigma + (1 - gamma)(1 - sigma).
 
         The paper's eq. 5: what a user would tag, for tag suggestion. Use
@@ -78,6 +79,10 @@ class _PredictionMixin:
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples.
+        tag_effort : array-like of shape (n_samples,), default=None
+            For a model fitted with ``tag_effort``: each image's count of uploader
+            tags (pi and gamma of its effort bin are used). None uses the pooled
+            ``pi_`` and ``gamma_`` (the training images' average effort).
 
         Returns
         -------
@@ -85,7 +90,8 @@ class _PredictionMixin:
             Same layout as :meth:`predict_proba`.
         """
         scores, xp = self._scores(X, "predict_tag_proba")
-        p_tag = _em.tag_probability(scores, self.pi_, self.gamma_, xp)
+        bins = self._prediction_bins(tag_effort, None, scores.shape[0], scores, xp)
+        p_tag = _em.tag_probability(scores, *self._row_rates(bins, xp), xp)
         return _outputs.two_columns(p_tag, not self._multilabel, xp)
 
     def predict(self, X):
@@ -103,3 +109,71 @@ class _PredictionMixin:
         """
         scores, xp = self._scores(X, "predict")
         return _outputs.predictions(scores, not self._multilabel, self.classes_, xp)
+
+    def tag_log_likelihood(self, X, Y, sample_weight=None, tag_effort=None):
+        """Per tag, the summed log-likelihood of observed tags under the noise model.
+
+        ``sum_i w_i log P(y_it | x_i)`` with ``P(y=1 | x) = pi sigma + (1 - gamma)(1 -
+        sigma)``: a proper score of noisy tags that needs no clean labels (higher is
+        better). Early stopping and :class:`RobustLogisticRegressionCV` use it.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        Y : {array-like, sparse matrix} of shape (n_samples, n_tags)
+            Their observed 0/1 tags (a binary model takes a 1-D y of its classes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+        tag_effort : array-like of shape (n_samples,), default=None
+            The samples' tag counts, for a model fitted with ``tag_effort`` (each
+            row is then scored with its effort bin's pi and gamma); None scores
+            with the pooled ``pi_`` and ``gamma_``.
+
+        Returns
+        -------
+        loglik : array of shape (n_tags,)
+            On the model's namespace and device.
+        """
+        check_is_fitted(self)
+        X, Y, weights, xp, _ = self._validate_training_data(
+            X, Y, sample_weight, classes=None, first_call=False, training=False
+        )
+        bins = self._prediction_bins(tag_effort, Y, X.shape[0], X, xp)
+        return self._log_likelihood_sums(X, Y, weights, xp, bins)
+
+    def score(self, X, y, sample_weight=None, tag_effort=None):
+        """Mean observed-data log-likelihood of the tags, per example and tag.
+
+        What :class:`~sklearn.model_selection.GridSearchCV` and
+        :func:`~sklearn.model_selection.cross_val_score` use without ``scoring``: the
+        sum of :meth:`tag_log_likelihood` over tags, divided by the summed weights
+        (or rows) and the number of tags (higher is better). It is a proper score of
+        noisy tags under the noise model and needs no clean labels, where
+        ClassifierMixin's accuracy against the noisy tags would choose models that
+        predict no tag at all.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_tags)
+            Their observed tags, as for ``fit``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples.
+        tag_effort : array-like of shape (n_samples,), default=None
+            The samples' tag counts, for a model fitted with ``tag_effort`` (each
+            row is then scored with its effort bin's pi and gamma); None scores
+            with the pooled ``pi_`` and ``gamma_``.
+
+        Returns
+        -------
+        score : float
+            At most 0.
+        """
+        check_is_fitted(self)
+        X, Y, weights, xp, _ = self._validate_training_data(
+            X, y, sample_weight, classes=None, first_call=False, training=False
+        )
+        bins = self._prediction_bins(tag_effort, Y, X.shape[0], X, xp)
+        return -self._observed_loss(X, Y, weights, xp, bins)

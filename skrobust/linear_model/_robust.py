@@ -5,8 +5,9 @@ from numbers import Integral, Real
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
 
+from skrobust.linear_model._effort import DEFAULT_EFFORT_BINS
+from skrobust.linear_model._effort_state import _EffortMixin
 from skrobust.linear_model._noise_state import _NoisePriorsMixin
 from skrobust.linear_model._prediction import _PredictionMixin
 from skrobust.linear_model._tag_names import names_from_target
@@ -15,8 +16,8 @@ from skrobust.linear_model._validation import _TrainingDataMixin, _rows_with_wei
 
 
 class RobustLogisticRegression(
-    _PredictionMixin, _TrainingMixin, _TrainingDataMixin, _NoisePriorsMixin, ClassifierMixin,
-    BaseEstimator,
+    _PredictionMixin, _TrainingMixin, _TrainingDataMixin, _NoisePriorsMixin, _EffortMixin,
+    ClassifierMixin, BaseEstimator,
 ):
     """Logistic regression on noisy tags, with per-tag noise learned by stochastic EM.
 
@@ -113,6 +114,22 @@ class RobustLogisticRegression(
     learn_gamma : bool, default=True
         Learn gamma by EM under ``noise="missing+spurious"``; if False it stays at
         ``gamma_init``.
+    effort : {"given", "other_tags"}, default="given"
+        How ``tag_effort`` (each image's count of uploader tags) sets the effort of
+        an image's tags. "given": every tag of image i has effort ``e_i``. "other_tags":
+        tag t has ``e_i - y_it``, the uploader's other tags, so a tag never explains
+        itself; without ``tag_effort`` the counts are then each row's tags in ``y``
+        (for ``y`` over the whole vocabulary), and the model is effort-aware. At
+        prediction, ``tag_effort`` is the image's count of other tags in both.
+    effort_bins : sequence of int, default=(3, 6, 11, 21)
+        Used only with tagging effort: the lower edges of the effort bins after the
+        first, so the default bins are 0-2, 3-5, 6-10, 11-20 and 21+ tags. pi (and
+        gamma) are then learned per (bin, tag) as ``logit pi_kt = a_t + b_k``: the
+        bin effect ``b_k`` is shared by the tags, ``a_t`` keeps each tag's pooled rate
+        (``pi_``) what the effort-blind M-step gives; a few Newton steps on the
+        per-bin EM statistics per minibatch, so streaming works as without effort.
+        Both are fixed at the first training call. ``solver="lbfgs"`` does not take
+        effort.
     max_iter : int, default=100
         Maximum number of epochs of ``fit``. Where pi converges slowly the fit
         warns at this limit with how far pi still moved; on a few hundred
@@ -166,6 +183,13 @@ class RobustLogisticRegression(
         Learned ``P(tag supplied | true)`` per tag.
     gamma_ : array of shape (n_tags,)
         Learned ``1 - P(tag supplied | false)`` per tag.
+    pi_effort_ : array of shape (n_effort_bins, n_tags) or None
+        With ``tag_effort``: pi per effort bin and tag (averaged over the bins by
+        their expected true positives, it gives ``pi_``); None without.
+    gamma_effort_ : array of shape (n_effort_bins, n_tags) or None
+        The same for gamma.
+    effort_bins_ : tuple of int or None
+        The bin edges in use with ``tag_effort``, None without.
     pi_prior_ : array of shape (n_tags, 2) or None
         The Beta prior (a, b) on pi in use (fitted under "auto"), on the model's
         namespace and device; None for maximum likelihood or when pi is not learned.
@@ -223,6 +247,16 @@ class RobustLogisticRegression(
     (2, 3)
     >>> bool(((model.pi_ > 0.2) & (model.pi_ < 0.6)).all())
     True
+
+    With each image's count of uploader tags, pi per effort bin and tag:
+
+    >>> import numpy as np
+    >>> effort = np.random.default_rng(0).integers(0, 30, size=5000)
+    >>> aware = RobustLogisticRegression(random_state=0).fit(X, Y, tag_effort=effort)
+    >>> aware.pi_effort_.shape                  # bins 0-2, 3-5, 6-10, 11-20, 21+
+    (5, 3)
+    >>> aware.predict_tag_proba(X[:2], tag_effort=[1, 25]).shape
+    (2, 3)
     """
 
     _parameter_constraints: dict = {
@@ -242,6 +276,8 @@ class RobustLogisticRegression(
         "gamma_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
         "learn_pi": ["boolean"],
         "learn_gamma": ["boolean"],
+        "effort": [StrOptions({"given", "other_tags"})],
+        "effort_bins": ["array-like"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -273,6 +309,8 @@ class RobustLogisticRegression(
         gamma_init=0.9,
         learn_pi=True,
         learn_gamma=True,
+        effort="given",
+        effort_bins=DEFAULT_EFFORT_BINS,
         max_iter=100,
         early_stopping=False,
         validation_fraction=0.1,
@@ -300,6 +338,8 @@ class RobustLogisticRegression(
         self.gamma_init = gamma_init
         self.learn_pi = learn_pi
         self.learn_gamma = learn_gamma
+        self.effort = effort
+        self.effort_bins = effort_bins
         self.max_iter = max_iter
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -314,7 +354,7 @@ class RobustLogisticRegression(
     # ------------------------------------------------------------------ training
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, tag_effort=None):
         """Train for up to ``max_iter`` epochs of minibatch stochastic EM.
 
         A fit that raises (bad input, divergence, an interrupt) leaves the model
@@ -328,6 +368,13 @@ class RobustLogisticRegression(
             Binary labels, or a 0/1 tag indicator matrix (dense or sparse).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
+        tag_effort : array-like of shape (n_samples,), default=None
+            Each image's number of tags from its uploader over the whole vocabulary
+            (not only the modelled tags; ``TagVectorizer.count_tags``), integers
+            >= 0: pi and gamma are then learned per effort bin (``effort_bins``).
+            A per-sample fit parameter like ``sample_weight``:
+            ``set_fit_request(tag_effort=True)`` routes it through Pipeline and
+            GridSearchCV. None: one pi per tag.
 
         Returns
         -------
@@ -335,12 +382,12 @@ class RobustLogisticRegression(
             The fitted estimator.
         """
         with self._unchanged_on_failure():
-            self._fit(X, y, sample_weight)
+            self._fit(X, y, sample_weight, tag_effort)
         return self
 
     @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, tag_effort=None):
         """One pass of minibatch stochastic EM over one chunk of data.
 
         The first call sets the number of features and tags (and, for a binary y,
@@ -360,6 +407,9 @@ class RobustLogisticRegression(
             ``pos_label``, not by their order. Not used for a tag matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
+        tag_effort : array-like of shape (n_samples,), default=None
+            Each image's count of uploader tags, as for ``fit``: the first call
+            decides whether the model uses it, and then every call must pass it.
 
         Returns
         -------
@@ -372,79 +422,23 @@ class RobustLogisticRegression(
             X, Y, weights, xp, classes = self._validate_training_data(
                 X, y, sample_weight, classes=classes, first_call=first_call
             )
+            effort = self._checked_effort(tag_effort, Y, xp, first_call)
             if first_call:
-                self._initialize(X, Y, classes, xp, names)
+                self._initialize(X, Y, classes, xp, names, with_effort=effort is not None)
                 self._n_examples = 0.0
                 self.validation_score_ = None
             else:
                 self._check_tag_names(names)
             if first_call or not isinstance(self.alpha, str):
                 # "auto" chooses the strength on the first chunk and keeps it.
-                self._resolve_alpha(X, Y, weights, xp)
+                self._resolve_alpha(X, Y, weights, xp, effort)
             # Streaming: every chunk is new data, so the prior weighs against all
             # rows seen so far, and online EM steps freely (no floor).
             self._n_examples += _rows_with_weight(weights, xp)
             self._em_floor = 0.0
-            self._train_one_pass(X, Y, weights, xp)
+            self._train_one_pass(X, Y, weights, xp,
+                                 bins=self._effort_bins_on_device(effort, X, xp))
         return self
-
-    def tag_log_likelihood(self, X, Y, sample_weight=None):
-        """Per tag, the summed log-likelihood of observed tags under the noise model.
-
-        ``sum_i w_i log P(y_it | x_i)`` with ``P(y=1 | x) = pi sigma + (1 - gamma)(1 -
-        sigma)``: a proper score of noisy tags that needs no clean labels (higher is
-        better). Early stopping and :class:`RobustLogisticRegressionCV` use it.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-        Y : {array-like, sparse matrix} of shape (n_samples, n_tags)
-            Their observed 0/1 tags (a binary model takes a 1-D y of its classes).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        loglik : array of shape (n_tags,)
-            On the model's namespace and device.
-        """
-        check_is_fitted(self)
-        X, Y, weights, xp, _ = self._validate_training_data(
-            X, Y, sample_weight, classes=None, first_call=False, training=False
-        )
-        return self._log_likelihood_sums(X, Y, weights, xp)
-
-    def score(self, X, y, sample_weight=None):
-        """Mean observed-data log-likelihood of the tags, per example and tag.
-
-        What :class:`~sklearn.model_selection.GridSearchCV` and
-        :func:`~sklearn.model_selection.cross_val_score` use without ``scoring``: the
-        sum of :meth:`tag_log_likelihood` over tags, divided by the summed weights
-        (or rows) and the number of tags (higher is better). It is a proper score of
-        noisy tags under the noise model and needs no clean labels, where
-        ClassifierMixin's accuracy against the noisy tags would choose models that
-        predict no tag at all.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-        y : array-like of shape (n_samples,) or (n_samples, n_tags)
-            Their observed tags, as for ``fit``.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples.
-
-        Returns
-        -------
-        score : float
-            At most 0.
-        """
-        check_is_fitted(self)
-        X, Y, weights, xp, _ = self._validate_training_data(
-            X, y, sample_weight, classes=None, first_call=False, training=False
-        )
-        return -self._observed_loss(X, Y, weights, xp)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

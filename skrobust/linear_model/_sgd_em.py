@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
-from skrobust.linear_model import _em
+from skrobust.linear_model import _effort, _em
 from skrobust.linear_model._dask_pass import is_dask_collection
 from skrobust.linear_model._kernels import linear_scores, momentum_update, row_blocks
 
@@ -34,10 +34,15 @@ class TrainingState:
     # coef - previous_coef); None while momentum is 0, as plain SGD keeps no memory.
     previous_coef: object
     previous_intercept: object
-    stats: tuple  # running (S_a, S_ya, S_y), each (n_tags,)
+    stats: tuple  # running (S_a, S_ya, S_y), each (n_tags,); with effort, see below
     pi: object  # (n_tags,)
     gamma: object  # (n_tags,)
     n_updates: int  # minibatch updates so far, drives the invscaling schedule
+    # Tagging effort (see _effort): the rates per (bin, tag), (n_bins, n_tags); pi and
+    # gamma above are then the pooled rates, and stats are (S_a, S_ya, S_y, S_n) per
+    # (bin, tag). None without effort.
+    pi_effort: object = None
+    gamma_effort: object = None
 
     def squared_norm_and_finite(self, xp, alpha=1.0):
         """sum_t alpha_t ||coef_t||^2 and whether every parameter is finite, in one
@@ -49,7 +54,10 @@ class TrainingState:
         float or one L2 strength per tag (an (n_tags,) array).
         """
         squared_norm = xp.sum(alpha * xp.vecdot(self.coef, self.coef))
-        small = xp.concat([self.intercept, self.pi, self.gamma])
+        small = [self.intercept, self.pi, self.gamma]
+        if self.pi_effort is not None:
+            small += [xp.reshape(r, (-1,)) for r in (self.pi_effort, self.gamma_effort)]
+        small = xp.concat(small)
         checks = xp.stack([xp.all(xp.isfinite(small)), xp.isfinite(squared_norm)])
         return squared_norm, bool(xp.all(checks))
 
@@ -75,10 +83,14 @@ class TrainingConfig:
     em_floor: float = 0.0
     # MAP M-step pseudo-counts (see _em.m_step), on the data's device; None for ML.
     noise_prior: object = None
+    # Tagging effort: the tags form this many equal blocks, each with its own bin
+    # effect (one per L2 strength on the alpha="auto" path).
+    effort_groups: int = 1
 
 
-def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype):
-    """Zero weights, no momentum yet; EM statistics whose M-step gives the start rates."""
+def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype, n_bins=None):
+    """Zero weights, no momentum yet; EM statistics whose M-step gives the start rates
+    (per effort bin and tag with ``n_bins``, the same start in every bin)."""
 
     def zeros(shape):
         return xp.zeros(shape, dtype=dtype, device=device)
@@ -88,15 +100,21 @@ def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype):
         return xp.asarray(np.array(np.broadcast_to(values, (n_tags,))), dtype=dtype, device=device)
 
     pi0, gamma0 = per_tag(pi_init), per_tag(gamma_init)
+    pi, gamma = xp.clip(pi0, _em.NOISE_EPS, 1.0), xp.clip(gamma0, _em.NOISE_EPS, 1.0)
+    effort = {}
+    if n_bins is not None:
+        effort = dict(pi_effort=xp.stack([pi] * n_bins), gamma_effort=xp.stack([gamma] * n_bins))
     return TrainingState(
         coef=zeros((n_tags, n_features)),
         intercept=zeros((n_tags,)),
         previous_coef=None,  # created by the first pass that uses momentum
         previous_intercept=None,
-        stats=tuple(_em.initial_statistics(pi0, gamma0)),
-        pi=xp.clip(pi0, _em.NOISE_EPS, 1.0),
-        gamma=xp.clip(gamma0, _em.NOISE_EPS, 1.0),
+        stats=tuple(_em.initial_statistics(pi0, gamma0)) if n_bins is None
+        else _effort.initial_statistics(pi0, gamma0, n_bins, xp),
+        pi=pi,
+        gamma=gamma,
         n_updates=0,
+        **effort,
     )
 
 
@@ -148,9 +166,12 @@ def dense_rows(A):
 _E_STEP_BLOCK_BYTES = 2**20
 
 
-def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False):
+def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False, groups=None,
+           entry_terms=None):
     """Scores of a minibatch and their E-step: (sigma - alpha, weighted sums, loglik),
-    the log-likelihood summed, or per tag with ``per_tag``.
+    the log-likelihood summed, or per tag with ``per_tag``. Tagging effort: ``groups``
+    the per-bin weights and ``entry_terms`` the rates per entry (see
+    :func:`._em.step_terms`).
 
     The scores array is the E-step's work space and becomes sigma - alpha. The
     E-step holds up to five more (rows x tags) arrays, so in host memory it takes
@@ -163,12 +184,15 @@ def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False):
     blocks = row_blocks(n_rows, row_bytes, xp, _E_STEP_BLOCK_BYTES)
     if len(blocks) == 1:
         return _em.step_terms(scores, Y_b, pi, gamma, w_b, xp, overwrite_scores=True,
-                              per_tag=per_tag)
+                              per_tag=per_tag, groups=groups, entry_terms=entry_terms)
     sums = loglik = None
     for rows in blocks:
         residual, block_sums, block_loglik = _em.step_terms(
             scores[rows, :], Y_b[rows, :], pi, gamma, w_b[rows], xp, overwrite_scores=True,
             per_tag=per_tag,
+            groups=None if groups is None else tuple(g[:, rows] for g in groups),
+            entry_terms=None if entry_terms is None else tuple(
+                t[rows, :] for t in entry_terms),
         )
         scores[rows, :] = residual
         if sums is None:
@@ -196,7 +220,7 @@ def minibatch_bounds(n_samples, batch_size):
     return list(zip(edges[:-1], edges[1:]))
 
 
-def train_pass(state, X, Y, weights, order, config, xp):
+def train_pass(state, X, Y, weights, order, config, xp, effort=None):
     """One pass of stochastic EM over ``X`` in minibatches, leaving ``state`` as it was.
 
     Parameters
@@ -213,6 +237,10 @@ def train_pass(state, X, Y, weights, order, config, xp):
         that order, of at most ``config.batch_size`` rows and nearly equal sizes.
     config : TrainingConfig
     xp : namespace
+    effort : None or pair of integer arrays of shape (n_samples,)
+        The effort bins of each row's untagged and tagged entries (the same array
+        twice unless a tag does not count towards its own effort), on the data's
+        device; the state then has per-bin rates and statistics.
 
     Returns
     -------
@@ -238,6 +266,7 @@ def train_pass(state, X, Y, weights, order, config, xp):
     # then on the two take turns (the new weights go over the previous ones).
     owned = []
     stats, pi, gamma, n_updates = state.stats, state.pi, state.gamma, state.n_updates
+    pi_cells, gamma_cells = state.pi_effort, state.gamma_effort
     n_samples, n_tags = X.shape[0], Y.shape[1]
     total_loss = 0.0  # becomes a 0-d device array at the first minibatch
 
@@ -248,7 +277,17 @@ def train_pass(state, X, Y, weights, order, config, xp):
         w_b = take_rows(weights, index, xp)
         n_b = stop - start
 
-        sigma_minus_alpha, sums, loglik = e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp)
+        groups = terms = None
+        if effort is not None:  # each entry's rates from its effort bin; sums per bin
+            untagged = take_rows(effort[0], index, xp)
+            tagged = untagged if effort[1] is effort[0] else take_rows(effort[1], index, xp)
+            terms = _effort.entry_terms(pi_cells, gamma_cells, (untagged, tagged), xp, Y_b)
+            groups = _effort.bin_weights(untagged, w_b, pi_cells.shape[0], xp)
+            groups = (groups, groups if tagged is untagged
+                      else _effort.bin_weights(tagged, w_b, pi_cells.shape[0], xp))
+        sigma_minus_alpha, sums, loglik = e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp,
+                                                 groups=groups, entry_terms=terms)
+        del groups, terms
         del Y_b
         total_loss = total_loss - loglik / n_tags
 
@@ -287,7 +326,14 @@ def train_pass(state, X, Y, weights, order, config, xp):
 
         if config.learn_pi or config.learn_gamma:
             stats = new_stats
-            new_pi, new_gamma = _em.m_step(stats, xp, prior=config.noise_prior)
+            if effort is None:
+                new_pi, new_gamma = _em.m_step(stats, xp, prior=config.noise_prior)
+            else:
+                new_pi, new_gamma, new_pi_cells, new_gamma_cells = _effort.m_step(
+                    stats, xp, prior=config.noise_prior, n_groups=config.effort_groups,
+                    learn=(config.learn_pi, config.learn_gamma))
+                pi_cells = new_pi_cells if config.learn_pi else pi_cells
+                gamma_cells = new_gamma_cells if config.learn_gamma else gamma_cells
             if config.learn_pi:
                 pi = new_pi
             if config.learn_gamma:
@@ -307,6 +353,8 @@ def train_pass(state, X, Y, weights, order, config, xp):
         pi=pi,
         gamma=gamma,
         n_updates=n_updates,
+        pi_effort=pi_cells,
+        gamma_effort=gamma_cells,
     )
     return new_state, total_loss / n_samples
 

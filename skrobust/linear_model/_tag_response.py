@@ -39,15 +39,15 @@ def _tag_proba_method(estimator):
     else:
         return None
 
-    def tag_proba(X):
+    def tag_proba(X, **kwargs):
         for step in transformers:
             X = step.transform(X)
-        return method(X)
+        return method(X, **kwargs)
 
     return tag_proba
 
 
-def predict_tag_proba(estimator, X):
+def predict_tag_proba(estimator, X, tag_effort=None):
     """P(user supplies the tag | x) of a fitted model, a Pipeline ending in one, or a
     fitted search over either.
 
@@ -68,6 +68,10 @@ def predict_tag_proba(estimator, X):
         ``best_estimator_`` is either.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Samples, as the pipeline (or the model) takes them.
+    tag_effort : array-like of shape (n_samples,), default=None
+        Each image's count of uploader tags, for a model fitted with
+        ``tag_effort`` (see :meth:`~skrobust.RobustLogisticRegression.predict_tag_proba`);
+        passed to the model only, not to the pipeline's transformers.
 
     Returns
     -------
@@ -101,4 +105,6 @@ def predict_tag_proba(estimator, X):
             "model). For a classifier trained on tags without a noise model, its "
             "predict_proba is the probability of the tags."
         )
-    return method(X)
+    if tag_effort is None:
+        return method(X)
+    return method(X, tag_effort=tag_effort)

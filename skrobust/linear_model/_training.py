@@ -15,7 +15,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 
-from skrobust.linear_model import _em
+from skrobust.linear_model import _effort, _em
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
 from skrobust.linear_model._auto_alpha import choose_strength, held_out_path
 from skrobust.linear_model._fit_lock import fit_lock
@@ -67,7 +67,7 @@ class _TrainingMixin:
     # there, to choose the number of epochs along with the strength. Not a parameter.
     _epoch_callback = None
 
-    def _fit(self, X, y, sample_weight):
+    def _fit(self, X, y, sample_weight, tag_effort=None):
         """fit's work, inside its guard."""
         continuing = self.warm_start and hasattr(self, "coef_")
         started = time.perf_counter()
@@ -75,17 +75,18 @@ class _TrainingMixin:
         X, Y, weights, xp, classes = self._validate_training_data(
             X, y, sample_weight, classes=None, first_call=not continuing
         )
+        effort = self._checked_effort(tag_effort, Y, xp, first_call=not continuing)
         if not continuing:
-            self._initialize(X, Y, classes, xp, names)
+            self._initialize(X, Y, classes, xp, names, with_effort=effort is not None)
         else:  # a warm start keeps the weights but takes the current parameters
             self._check_tag_names(names)
             self._set_prior_modes(Y.shape[1])
         validation = None
         if self.early_stopping:
-            X, Y, weights, validation = self._hold_out(X, Y, weights, xp)
+            X, Y, weights, effort, validation = self._hold_out(X, Y, weights, xp, effort)
         max_iter = self.max_iter
         if not (continuing and isinstance(self.alpha, str)):  # a warm start keeps "auto"'s choice
-            chosen_epochs = self._resolve_alpha(X, Y, weights, xp)
+            chosen_epochs = self._resolve_alpha(X, Y, weights, xp, effort)
             if chosen_epochs is not None and validation is None:
                 # Early stopping, if asked for, chooses the epochs itself.
                 max_iter = min(chosen_epochs, self.max_iter)
@@ -96,6 +97,7 @@ class _TrainingMixin:
         self._n_examples = _rows_with_weight(weights, xp)
         # Online EM never steps below one epoch's average (exact at full batch).
         self._em_floor = 1.0 / n_minibatches(X.shape[0], self.batch_size)
+        bins = self._effort_bins_on_device(effort, X, xp)
         monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp),
                                   watch_noise=validation is None)
         # solver="lbfgs": an "epoch" is one full-batch L-BFGS iteration.
@@ -109,14 +111,14 @@ class _TrainingMixin:
         self.validation_score_ = None
         for epoch in range(1, max_iter + 1):
             if full_batch is None:
-                loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started))
+                loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started), bins=bins)
             else:
                 pass_started = time.perf_counter()
                 with _quiet_overflow():
                     loss = full_batch.iterate(self)
                 self._record_pass(loss, pass_started, (epoch, started))
             if validation is not None:
-                loss = self._observed_loss(*validation, xp)
+                loss = self._observed_loss(*validation[:3], xp, validation[3])
                 if best is None or loss < best[0]:
                     best = (loss, self._get_state(), self._host_priors)
             if self._epoch_callback is not None:
@@ -170,8 +172,10 @@ class _TrainingMixin:
             ConvergenceWarning,
         )
 
-    def _hold_out(self, X, Y, weights, xp):
-        """Split off ``validation_fraction`` of the rows for early stopping."""
+    def _hold_out(self, X, Y, weights, xp, effort=None):
+        """Split off ``validation_fraction`` of the rows for early stopping: the
+        training rows (X, Y, weights, effort counts or None) and the held-out
+        (X, Y, weights, effort bins or None)."""
         n = X.shape[0]
         n_val = int(np.ceil(self.validation_fraction * n))
         if n_val < 1 or n - n_val < 1:
@@ -180,20 +184,22 @@ class _TrainingMixin:
                 f"{self.validation_fraction} of them; got {n}."
             )
         order = self._rng.permutation(n)
-        fit_rows, validation_rows = (
-            row_index(np.sort(index), X, xp) for index in (order[n_val:], order[:n_val])
-        )
+        host_rows = (np.sort(order[n_val:]), np.sort(order[:n_val]))
+        fit_rows, validation_rows = (row_index(index, X, xp) for index in host_rows)
         X_fit, Y_fit, w_fit = (take_rows(A, fit_rows, xp) for A in (X, Y, weights))
         validation = tuple(take_rows(A, validation_rows, xp) for A in (X, Y, weights))
-        return X_fit, Y_fit, w_fit, validation
+        if effort is None:
+            return X_fit, Y_fit, w_fit, None, validation + (None,)
+        held_bins = self._effort_bins_on_device(effort[host_rows[1]], X, xp)
+        return X_fit, Y_fit, w_fit, effort[host_rows[0]], validation + (held_bins,)
 
-    def _observed_loss(self, X, Y, weights, xp):
+    def _observed_loss(self, X, Y, weights, xp, bins=None):
         """Held-out observed-data negative log-likelihood per example and tag."""
-        loglik = self._log_likelihood_sums(X, Y, weights, xp)
+        loglik = self._log_likelihood_sums(X, Y, weights, xp, bins)
         return -float(xp.sum(loglik)) / (float(xp.sum(weights)) * Y.shape[1])
 
-    def _log_likelihood_sums(self, X, Y, weights, xp):
-        """tag_log_likelihood on validated data."""
+    def _log_likelihood_sums(self, X, Y, weights, xp, bins=None):
+        """tag_log_likelihood on validated data (rows' effort bins, or None)."""
         if is_dask_collection(X):  # summed on the dask cluster, block by block
             return dask_log_likelihood_sums(self, X, Y, weights)
         total = None
@@ -202,9 +208,11 @@ class _TrainingMixin:
         for start, stop in minibatch_bounds(X.shape[0], self.batch_size):
             rows = slice(start, stop)
             scores = safe_sparse_dot(take_rows(X, rows, xp), self.coef_.T) + self.intercept_
+            Y_rows = dense_rows(take_rows(Y, rows, xp))
+            rates = self._row_rates(None if bins is None else tuple(b[rows] for b in bins),
+                                    xp, Y_rows)
             part = _em.observed_log_likelihood(
-                scores, dense_rows(take_rows(Y, rows, xp)), self.pi_, self.gamma_,
-                take_rows(weights, rows, xp), xp,
+                scores, Y_rows, *rates, take_rows(weights, rows, xp), xp,
             )
             total = part if total is None else total + part
         return total
@@ -243,11 +251,12 @@ class _TrainingMixin:
                 del self.loss_curve_[n_losses:]
             raise
 
-    def _initialize(self, X, Y, classes, xp, names=None):
+    def _initialize(self, X, Y, classes, xp, names=None, with_effort=False):
         """Fresh weights, noise rates and bookkeeping for the validated data.
 
         ``classes`` holds the two labels of a binary y, or None for a tag matrix;
-        ``names`` the tag names of a DataFrame y, or None.
+        ``names`` the tag names of a DataFrame y, or None; ``with_effort``: rates per
+        effort bin (``effort_bins``).
         """
         n_tags = Y.shape[1]
         pi_init = self._per_tag_start(self.pi_init, "pi_init", n_tags)
@@ -263,8 +272,11 @@ class _TrainingMixin:
                 UserWarning,
             )
         _, _, device = get_namespace_and_device(X)
+        self.effort_bins_ = _effort.check_effort_edges(self.effort_bins) if with_effort else None
+        self._effort_own_tag = self.effort == "given"
+        n_bins = len(self.effort_bins_) + 1 if with_effort else None
         self._set_state(
-            initial_state(n_tags, X.shape[1], pi_init, gamma_init, xp, device, X.dtype)
+            initial_state(n_tags, X.shape[1], pi_init, gamma_init, xp, device, X.dtype, n_bins)
         )
         self._multilabel = classes is None
         if self._multilabel:
@@ -285,17 +297,17 @@ class _TrainingMixin:
         self._learning_rate = float(self.eta0)
         self._rng = check_random_state(self.random_state)
 
-    def _resolve_alpha(self, X, Y, weights, xp):
+    def _resolve_alpha(self, X, Y, weights, xp, effort=None):
         """Set the strength of a new fit (``alpha_``); under ``alpha="auto"`` choose it
-        on held-out rows (see :mod:`._auto_alpha`) and return the epochs chosen with
-        it, else None."""
+        on held-out rows (see :mod:`._auto_alpha`; ``effort``: the rows' host tag
+        counts or None) and return the epochs chosen with it, else None."""
         if not isinstance(self.alpha, str):
             self._alpha = self._per_tag_alpha(Y.shape[1])
             self.alpha_ = self._alpha if isinstance(self._alpha, float) else self._on_device(
                 self._alpha)
             self.alpha_path_ = None
             return None
-        path = held_out_path(self, X, Y, weights, xp)
+        path = held_out_path(self, X, Y, weights, xp, effort=effort)
         self._alpha, epochs = choose_strength(path)
         self.alpha_ = self._alpha
         self.alpha_path_ = None if path is None else self._on_device(path)
@@ -327,15 +339,17 @@ class _TrainingMixin:
             em_decay=float(self.em_decay) if auto_em else None,
             em_floor=self._em_floor,
             noise_prior=self._noise_prior_counts(xp, self.coef_.dtype, device),
+            effort_groups=len(getattr(self, "_prior_groups", None) or [None]),
         )
 
-    def _train_one_pass(self, X, Y, weights, xp, epoch=None):
+    def _train_one_pass(self, X, Y, weights, xp, epoch=None, bins=None):
         """Train one pass into new arrays (the state is not modified); commit it only
         if it is finite.
 
         Runs inside ``_unchanged_on_failure``, which undoes the shuffle's draw (and
         everything else) if the pass raises. ``epoch`` is (epoch number, the fit's
         start time) inside ``fit``, for the verbose lines; None in ``partial_fit``.
+        ``bins``: each row's effort bin on the device, or None.
         """
         pass_started = time.perf_counter()
         order = None
@@ -345,7 +359,8 @@ class _TrainingMixin:
         # Divergence is detected after the pass and reported as a ValueError, so
         # NumPy's overflow warnings on the way there would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
-            state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, config, xp)
+            state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, config, xp,
+                                          effort=bins)
             alpha = config.alpha if isinstance(config.alpha, float) else config.alpha[:, 0]
             penalty, finite = state.squared_norm_and_finite(xp, alpha)
             loss = float(mean_loss + 0.5 * penalty / Y.shape[1])
@@ -396,6 +411,8 @@ class _TrainingMixin:
             pi=self.pi_,
             gamma=self.gamma_,
             n_updates=self.t_,
+            pi_effort=getattr(self, "pi_effort_", None),  # None in older saved models
+            gamma_effort=getattr(self, "gamma_effort_", None),
         )
 
     def _set_state(self, state):
@@ -407,3 +424,5 @@ class _TrainingMixin:
         self.pi_ = state.pi
         self.gamma_ = state.gamma
         self.t_ = state.n_updates
+        self.pi_effort_ = state.pi_effort
+        self.gamma_effort_ = state.gamma_effort

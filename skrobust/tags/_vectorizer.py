@@ -329,6 +329,37 @@ class TagVectorizer(_TokenizerMixin, TransformerMixin, BaseEstimator):
         indptr, columns, positions = self._encode(X)
         return self._csr(positions, columns, indptr)
 
+    def count_tags(self, X):
+        """Each image's number of distinct tags: its uploader's tagging effort.
+
+        Counted after truncation to ``max_tags_per_image``, normalisation,
+        lemmatization and exclusion, but over every tag the uploader used, before
+        ``min_images``, ``max_tags`` or a fixed ``vocabulary`` keep some of them:
+        what :meth:`RobustLogisticRegression.fit(..., tag_effort=...)
+        <skrobust.RobustLogisticRegression.fit>` takes. Needs no fitting.
+
+        Parameters
+        ----------
+        X : iterable of list of str
+            Tag lists, one per image.
+
+        Returns
+        -------
+        counts : ndarray of int64, shape (n_images,)
+
+        Examples
+        --------
+        >>> from skrobust.tags import TagVectorizer
+        >>> vec = TagVectorizer(lemmatize=None, min_images=2)
+        >>> tags = [["dog", "grass", "2008", "Dog"], ["dog", "sky"], None]
+        >>> vec.count_tags(tags)              # "2008" excluded, "Dog" = "dog"
+        array([2, 2, 0])
+        >>> vec.fit_transform(tags).shape     # only "dog" is on 2 images
+        (3, 1)
+        """
+        _, indptr, _, _ = self._tokenize(X)
+        return np.diff(indptr).astype(np.int64)
+
     def get_feature_names_out(self, input_features=None):
         """Tag names of the output columns.
 
