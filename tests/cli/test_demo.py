@@ -2,6 +2,7 @@
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 
@@ -53,7 +54,13 @@ def test_quick_demo_end_to_end(tmp_path, capsys, monkeypatch):
 
 
 def test_mirflickr25k_without_features_is_a_clear_error(tmp_path, capsys):
-    data = shared_data_dir() / "mirflickr25k"
+    # A MIRFLICKR folder without the shared data's features/ (with them, the demo
+    # runs on those 12,541 photos).
+    data = tmp_path / "mirflickr25k"
+    data.mkdir()
+    for name in ("all_imgs.txt", "all_tags.txt", "all_labels.txt", "TagList.txt"):
+        shutil.copy(shared_data_dir() / "mirflickr25k" / name, data / name)
+    tmp_path = tmp_path / "out"
     code = main(["demo", "--dataset", "mirflickr25k", "--data-dir", str(data),
                  "--output", str(tmp_path), "--quiet"])
     assert code == 1  # an expected failure: one line, no traceback

@@ -21,3 +21,12 @@ def test_the_shared_data_sets_and_photos_are_found_without_arguments(monkeypatch
     photos = _demo_data._photos_dir(None)
     assert photos == data / "mirflickr25k" / "images"
     assert (Path(photos) / "im1.jpg").is_file()
+
+
+def test_mirflickr25k_defaults_to_the_shared_at_scale_features():
+    data = shared_data_dir() / "mirflickr25k"
+    bunch = _demo_data.load_mirflickr25k_demo(data)
+    assert bunch.X.shape == (12541, 1280)
+    assert bunch.Y.shape == bunch.Z.shape == (12541, 24)
+    # about 0.48 concept tags and 3.8 true concepts per image (the data README)
+    assert 0.4 < bunch.Y.sum(axis=1).mean() < 0.56 and 3.6 < bunch.Z.sum(axis=1).mean() < 4.0
