@@ -23,7 +23,7 @@ import numpy as np
 
 from skrobust.cli._inputs import read_lines, split_tags
 
-_ROW_NUMBER = re.compile(r"[1-9][0-9]*")
+_ROW_NUMBER = re.compile(r"0|[1-9][0-9]*")  # 0 gets the range message
 
 CHECKED = "checked:"
 
