@@ -52,7 +52,7 @@ def _duration(seconds):
     return f"{seconds / 3600:.1f} h"
 
 
-class LogProgress:
+class LogProgress(_NoBar):
     """Progress as plain lines, for a log: one each time another ``fraction`` of the
     total is done, and at the end.
 
@@ -110,18 +110,6 @@ class LogProgress:
         if self.n < self.total and 0 < rate < float("inf"):
             line += f", about {_duration((self.total - self.n) / rate)} left"
         self._print(line)
-
-    def set_postfix_str(self, text):
-        pass
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 class Stages:
