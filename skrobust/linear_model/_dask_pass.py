@@ -100,19 +100,13 @@ def _tags(model, y, rows, classes, first_call):
     a binary y (else None): the checks of ``_validate_training_data``."""
     import dask.array as da
 
-    from skrobust.linear_model._validation import _marks_tags_by_1
+    from skrobust.linear_model._validation import check_tag_matrix_options
 
     sparse = sp.issparse(y._meta)
     if y.ndim == 2 and y.shape[1] == 1 and not sparse:
         y = y[:, 0]  # a column is a binary y, as in memory
     if y.ndim == 2:
-        if classes is not None:
-            raise ValueError("classes is only used with a 1-D (binary) y.")
-        if not _marks_tags_by_1(model.pos_label):
-            raise ValueError(
-                f"pos_label={model.pos_label!r} is only used with a 1-D binary y; a "
-                "2-D tag matrix marks every tag by 1. Leave pos_label=None."
-            )
+        check_tag_matrix_options(model.pos_label, classes)
         if y.dtype.kind not in "biuf":
             raise ValueError(
                 f"A 2-D y must be a 0/1 tag indicator matrix; got dtype {y.dtype}."

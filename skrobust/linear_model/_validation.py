@@ -59,6 +59,19 @@ def _marks_tags_by_1(pos_label):
     return pos_label is None or (isinstance(pos_label, Real) and pos_label == 1)
 
 
+def check_tag_matrix_options(pos_label, classes):
+    """The options a 2-D tag matrix y leaves no room for: classes (only for a binary
+    y) and a pos_label other than 1 (every tag is marked by 1). Shared by the
+    in-memory and the dask validation."""
+    if classes is not None:
+        raise ValueError("classes is only used with a 1-D (binary) y.")
+    if not _marks_tags_by_1(pos_label):
+        raise ValueError(
+            f"pos_label={pos_label!r} is only used with a 1-D binary y; a "
+            "2-D tag matrix marks every tag by 1. Leave pos_label=None."
+        )
+
+
 def _rows_with_weight(weights, xp):
     """How many rows have a positive sample weight (one host transfer)."""
     return float(xp.sum(xp.astype(weights > 0, weights.dtype)))
@@ -106,13 +119,7 @@ class _TrainingDataMixin:
         if is_indicator_target(y):
             # On every call, not only the first: a later classes= with a tag matrix
             # used to be ignored without a word.
-            if classes is not None:
-                raise ValueError("classes is only used with a 1-D (binary) y.")
-            if not _marks_tags_by_1(self.pos_label):
-                raise ValueError(
-                    f"pos_label={self.pos_label!r} is only used with a 1-D binary y; a "
-                    "2-D tag matrix marks every tag by 1. Leave pos_label=None."
-                )
+            check_tag_matrix_options(self.pos_label, classes)
             Y = validate_indicator(y, X.shape[0], xp, device)
             self._check_layout(multilabel=True, n_tags=Y.shape[1], first_call=first_call)
             found_classes = None
