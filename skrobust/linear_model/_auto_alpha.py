@@ -74,6 +74,17 @@ def path_model(params, alphas, n_tags, **overrides):
     return model
 
 
+def split_rows(rng, n, fraction):
+    """(rows to train on, rows held out): ``ceil(fraction * n)`` of the n rows held
+    out at random (drawn from ``rng``), both sorted; None when either part would be
+    empty. Early stopping and alpha="auto" hold out rows the same way."""
+    n_held = int(math.ceil(fraction * n))
+    if n_held < 1 or n - n_held < 1:
+        return None
+    order = rng.permutation(n)
+    return np.sort(order[n_held:]), np.sort(order[:n_held])
+
+
 def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS, effort=None):
     """Held-out observed-data negative log-likelihood per example and tag, after every
     epoch, for every strength: an array of shape (n_epochs_run, n_alphas), or None
@@ -85,12 +96,10 @@ def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS, effort=None)
     host tag counts (the path trains with them, and scores each held-out row with its
     effort bin's rates), or None.
     """
-    n, n_tags = X.shape[0], Y.shape[1]
-    n_val = int(math.ceil(estimator.validation_fraction * n))
-    if n_val < 1 or n - n_val < 1:
+    n_tags = Y.shape[1]
+    host_rows = split_rows(estimator._rng, X.shape[0], estimator.validation_fraction)
+    if host_rows is None:
         return None  # nothing to hold out: see choose_strength
-    order = estimator._rng.permutation(n)
-    host_rows = (np.sort(order[n_val:]), np.sort(order[:n_val]))
     fit_rows, held_rows = (row_index(i, X, xp) for i in host_rows)
     X_held, w_held = take_rows(X, held_rows, xp), take_rows(weights, held_rows, xp)
     Y_held = repeat_columns(take_rows(Y, held_rows, xp), len(alphas), xp)

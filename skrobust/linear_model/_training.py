@@ -17,7 +17,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust.linear_model import _effort, _em
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
-from skrobust.linear_model._auto_alpha import choose_strength, held_out_path
+from skrobust.linear_model._auto_alpha import choose_strength, held_out_path, split_rows
 from skrobust.linear_model._fit_lock import fit_lock
 from skrobust.linear_model._full_batch import FullBatchTrainer
 from skrobust.linear_model._dask_pass import is_dask_collection
@@ -177,14 +177,12 @@ class _TrainingMixin:
         training rows (X, Y, weights, effort counts or None) and the held-out
         (X, Y, weights, effort bins or None)."""
         n = X.shape[0]
-        n_val = int(np.ceil(self.validation_fraction * n))
-        if n_val < 1 or n - n_val < 1:
+        host_rows = split_rows(self._rng, n, self.validation_fraction)
+        if host_rows is None:
             raise ValueError(
                 f"early_stopping needs at least 2 rows to hold out validation_fraction="
                 f"{self.validation_fraction} of them; got {n}."
             )
-        order = self._rng.permutation(n)
-        host_rows = (np.sort(order[n_val:]), np.sort(order[:n_val]))
         fit_rows, validation_rows = (row_index(index, X, xp) for index in host_rows)
         X_fit, Y_fit, w_fit = (take_rows(A, fit_rows, xp) for A in (X, Y, weights))
         validation = tuple(take_rows(A, validation_rows, xp) for A in (X, Y, weights))
