@@ -204,10 +204,11 @@ def test_partial_fit_equals_one_epoch_of_fit(tagged):
 
     (The defaults differ on purpose: fit knows the data set's size, so its online EM
     step never falls below one epoch's average and its prior weighs against n rows;
-    a stream only knows the rows seen so far.)"""
+    a stream only knows the rows seen so far. A fixed strength too: alpha="auto"
+    chooses on all rows in fit and on the first chunk in a stream.)"""
     X, Y, _ = tagged
-    params = dict(shuffle=False, batch_size=100, max_iter=1, tol=None, em_step=0.01,
-                  pi_prior=None, gamma_prior=None)
+    params = dict(alpha=1e-4, shuffle=False, batch_size=100, max_iter=1, tol=None,
+                  em_step=0.01, pi_prior=None, gamma_prior=None)
     fitted = RobustLogisticRegression(**params).fit(X, Y)
     streamed = RobustLogisticRegression(**params)
     for start in range(0, 3000, 600):  # chunks are whole numbers of minibatches
@@ -362,7 +363,9 @@ def test_sample_weight_zero_equals_dropping_rows_with_full_batch(tagged):
     X, Y, _ = tagged
     weights = np.ones(3000)
     weights[::3] = 0
-    params = dict(batch_size=3000, shuffle=False, max_iter=20, tol=None)
+    # A fixed strength: alpha="auto" holds out a random 10% of the rows it is given,
+    # which are not the same rows once some are dropped.
+    params = dict(alpha=1e-4, batch_size=3000, shuffle=False, max_iter=20, tol=None)
     # Gradients are weighted means over the minibatch's rows (SGD's convention), so
     # zero weights equal dropped rows once the weights are rescaled to the same total.
     scaled = RobustLogisticRegression(**params).fit(X, Y, sample_weight=weights * 3000 / 2000)

@@ -210,6 +210,21 @@ def test_cross_validation_on_the_cluster(scheduler, data):
     np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_auto_strength_on_the_cluster(scheduler, data):
+    """alpha="auto": the path trains on the cluster and its held-out rows are ranked
+    from scores computed there (uneven blocks, an empty one); the same path, choice
+    and refit as in memory."""
+    X, Y = data
+    params = dict(solver="lbfgs", batch_size=200, max_iter=12, random_state=0)
+    expected = RobustLogisticRegression(**params).fit(X, Y)
+    model = RobustLogisticRegression(**params).fit(da.from_array(X, chunks=X_CHUNKS),
+                                                   da.from_array(Y, chunks=(X_CHUNKS[0], 3)))
+    assert model.alpha_ == expected.alpha_
+    np.testing.assert_allclose(model.alpha_path_, expected.alpha_path_, atol=1e-6)
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=1e-6)
+
+
 def test_tag_log_likelihood_of_dask_data(client, data, reference):
     X, Y = data
     np.testing.assert_allclose(

@@ -1,0 +1,114 @@
+"""The ROC AUC of held-out tags, per tag, on any array namespace: how ``alpha="auto"``
+scores each strength of its path after every epoch.
+
+Ranking, not likelihood: on 8,800 MIRFLICKR photos the held-out observed-data
+log-likelihood keeps improving for 40-60 epochs while pi drifts up from 0.1 to 0.4
+and the classifier's ranking of the true labels gets worse (AUC 0.865 -> 0.840); the
+held-out tags' AUC peaks near the epoch and strength that rank the true labels best.
+A tag that goes missing at random given its true label (the noise model) ranks the
+images in the order of P(true label | x), so the tags' AUC needs no clean labels.
+
+Sorting needs all held-out rows of a column at once: columns go in blocks, and at
+most :data:`MAX_ROWS` held-out rows are scored (the AUC's spread there is far below
+the differences between strengths).
+"""
+
+import math
+
+from sklearn.utils.extmath import safe_sparse_dot
+
+from skrobust._array_api import to_numpy
+from skrobust.linear_model import _em
+from skrobust.linear_model._dask_pass import is_dask_collection
+from skrobust.linear_model._sgd_em import dense_rows, take_rows
+
+#: Held-out rows the AUC is computed on, at most.
+MAX_ROWS = 20_000
+#: Entries (rows x columns) sorted at once.
+BLOCK_ENTRIES = 2**22
+
+
+def tag_auc(scores, Y, weights, xp):
+    """Weighted ROC AUC of every column of ``scores`` against the 0/1 ``Y``.
+
+    Ties count one half (the mean of the two orders that put tied negatives before
+    and after tied positives). Columns without both classes (of positive weight) get
+    NaN.
+
+    Parameters
+    ----------
+    scores : array of shape (n_samples, n_columns)
+    Y : array of shape (n_samples, n_columns), 0/1 or bool
+    weights : array of shape (n_samples,)
+
+    Returns
+    -------
+    auc : array of shape (n_columns,)
+    """
+    positive = xp.astype(Y if Y.dtype == xp.bool else Y != 0, scores.dtype)
+    w_pos = weights[:, None] * positive
+    w_neg = weights[:, None] * (1 - positive)
+    pairs = xp.sum(w_pos, axis=0) * xp.sum(w_neg, axis=0)
+    wins = 0.0
+    for tie_key in (positive, 1 - positive):  # tied negatives first, then last
+        by_key = xp.argsort(tie_key, axis=0, stable=True)
+        order = xp.take_along_axis(
+            by_key,
+            xp.argsort(xp.take_along_axis(scores, by_key, axis=0), axis=0, stable=True),
+            axis=0,
+        )
+        neg_sorted = xp.take_along_axis(w_neg, order, axis=0)
+        below = xp.cumulative_sum(neg_sorted, axis=0) - neg_sorted
+        wins = wins + xp.sum(xp.take_along_axis(w_pos, order, axis=0) * below, axis=0)
+    nan = xp.asarray(math.nan, dtype=scores.dtype, device=scores.device)
+    return xp.where(pairs > 0, wins / (2 * xp.where(pairs > 0, pairs, 1)), nan)
+
+
+def held_out_tag_auc(model, X, Y, weights, xp, bins=None):
+    """Each column's AUC of the held-out tags ``Y`` ranked by the fitted ``model``'s
+    P(tag | x) (with each row's effort-bin rates, ``bins``, or the pooled ones), on
+    the first :data:`MAX_ROWS` rows; a host NumPy array of shape (n_columns,)."""
+    import numpy as np
+
+    rows = slice(0, min(X.shape[0], MAX_ROWS))
+    X, Y, weights = (take_rows(A, rows, xp) for A in (X, Y, weights))
+    bins = None if bins is None else tuple(b[rows] for b in bins)
+    if is_dask_collection(X):
+        # Only the scores and tags of these rows come to the client, not features.
+        scores = _dask_scores(model, X, xp)
+        Y, weights = (xp.asarray(dense_rows(A.compute() if is_dask_collection(A) else A))
+                      for A in (Y, weights))
+        score_block = lambda columns: scores[:, columns]  # noqa: E731
+    else:
+        score_block = lambda columns: (  # noqa: E731
+            safe_sparse_dot(X, model.coef_[columns, :].T) + model.intercept_[columns])
+    Y = dense_rows(Y)
+    pi, gamma = model._row_rates(bins, xp, Y if bins is not None else None)
+    n_columns = Y.shape[1]
+    step = max(1, BLOCK_ENTRIES // max(X.shape[0], 1))
+    parts = []
+    for start in range(0, n_columns, step):
+        columns = slice(start, min(start + step, n_columns))
+        tag_score = _log_tag_probability(score_block(columns), pi[..., columns],
+                                         gamma[..., columns], xp)
+        parts.append(to_numpy(tag_auc(tag_score, Y[:, columns], weights, xp)))
+    return np.concatenate(parts)
+
+
+def _log_tag_probability(scores, pi, gamma, xp):
+    """log P(y=1 | x) = log(pi sigma + (1 - gamma)(1 - sigma)): ranks as sigma does,
+    unless the rows' effort bins give them different rates."""
+    log_pi, _, log_1m_gamma, _ = _em.noise_log_terms(pi, gamma, xp)
+    log_sig = _em.log_sigmoid(scores, xp)
+    return xp.logaddexp(log_pi + log_sig, log_1m_gamma + log_sig - scores)
+
+
+def _dask_scores(model, X, xp):
+    """Decision scores of dask rows, computed block by block on the cluster."""
+    import numpy as np
+
+    coef = np.asarray(to_numpy(model.coef_)).T
+    intercept = np.asarray(to_numpy(model.intercept_))
+    scores = X.map_blocks(lambda block: safe_sparse_dot(block, coef) + intercept,
+                          chunks=(X.chunks[0], (coef.shape[1],)), dtype=coef.dtype)
+    return xp.asarray(np.asarray(scores.compute()))
