@@ -392,3 +392,25 @@ def log_likelihood_sums(model, X, Y, weights):
     data = DaskPass(X, Y, weights, model.batch_size, persist=False)
     shared = [model.coef_, model.intercept_, model.pi_, model.gamma_]
     return data.map_reduce(_block_log_likelihood, shared, (int(model.batch_size),))[0]
+
+
+def _block_image_auc(block, coef, intercept, pi, gamma, batch_size):
+    """image_auc_sums over one row block (on a worker), as a length-2 array."""
+    from types import SimpleNamespace
+
+    from skrobust._array_api import numpy_namespace
+    from skrobust.linear_model._held_out_auc import image_auc_sums as in_memory
+
+    model = SimpleNamespace(coef_=coef, intercept_=intercept, batch_size=batch_size,
+                            _row_rates=lambda bins, xp, Y=None: (pi, gamma))
+    X, Y, weights = block
+    return (np.asarray(in_memory(model, X, Y, weights, numpy_namespace)),)
+
+
+def image_auc_sums(model, X, Y, weights):
+    """``_held_out_auc.image_auc_sums`` on dask arrays: each image is ranked where
+    its block is, and the two sums are added on the cluster."""
+    data = DaskPass(X, Y, weights, model.batch_size, persist=False)
+    shared = [model.coef_, model.intercept_, model.pi_, model.gamma_]
+    total, weight = data.map_reduce(_block_image_auc, shared, (int(model.batch_size),))[0]
+    return float(total), float(weight)

@@ -1,5 +1,6 @@
-"""The ROC AUC of held-out tags, per tag, on any array namespace: how ``alpha="auto"``
-scores each strength of its path after every epoch.
+"""ROC AUCs of held-out tags on any array namespace: per tag (across images), how
+``alpha="auto"`` scores each strength of its path after every epoch; per image
+(across its tags), what ``score`` reports.
 
 Ranking, not likelihood: on 8,800 MIRFLICKR photos the held-out observed-data
 log-likelihood keeps improving for 40-60 epochs while pi drifts up from 0.1 to 0.4
@@ -64,13 +65,14 @@ def tag_auc(scores, Y, weights, xp):
     return xp.where(pairs > 0, wins / (2 * xp.where(pairs > 0, pairs, 1)), nan)
 
 
-def held_out_tag_auc(model, X, Y, weights, xp, bins=None):
+def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
     """Each column's AUC of the held-out tags ``Y`` ranked by the fitted ``model``'s
     P(tag | x) (with each row's effort-bin rates, ``bins``, or the pooled ones), on
-    the first :data:`MAX_ROWS` rows; a host NumPy array of shape (n_columns,)."""
+    the first ``max_rows`` rows (None: all); a host NumPy array of shape
+    (n_columns,)."""
     import numpy as np
 
-    rows = slice(0, min(X.shape[0], MAX_ROWS))
+    rows = slice(0, X.shape[0] if max_rows is None else min(X.shape[0], max_rows))
     X, Y, weights = (take_rows(A, rows, xp) for A in (X, Y, weights))
     bins = None if bins is None else tuple(b[rows] for b in bins)
     if is_dask_collection(X):
@@ -93,6 +95,33 @@ def held_out_tag_auc(model, X, Y, weights, xp, bins=None):
                                          gamma[..., columns], xp)
         parts.append(to_numpy(tag_auc(tag_score, Y[:, columns], weights, xp)))
     return np.concatenate(parts)
+
+
+def image_auc_sums(model, X, Y, weights, xp, bins=None):
+    """(sum of w_i AUC_i, sum of w_i) over the images that have both a tag and an
+    untagged tag, where AUC_i ranks image i's tags by the ``model``'s P(tag | x_i):
+    how well it would suggest each image's own tags. Row blocks of ``batch_size``;
+    dask rows block by block on the cluster. Host floats."""
+    if is_dask_collection(X):
+        from skrobust.linear_model._dask_pass import image_auc_sums as on_cluster
+
+        return on_cluster(model, X, Y, weights)
+    total, weight = 0.0, 0.0
+    for start in range(0, X.shape[0], max(int(model.batch_size), 1)):
+        rows = slice(start, min(start + int(model.batch_size), X.shape[0]))
+        X_rows, w_rows = take_rows(X, rows, xp), take_rows(weights, rows, xp)
+        Y_rows = dense_rows(take_rows(Y, rows, xp))
+        pi, gamma = model._row_rates(None if bins is None else tuple(b[rows] for b in bins),
+                                     xp, Y_rows)
+        scores = safe_sparse_dot(X_rows, model.coef_.T) + model.intercept_
+        per_image = tag_auc(_log_tag_probability(scores, pi, gamma, xp).T, Y_rows.T,
+                            xp.ones(Y_rows.shape[1], dtype=scores.dtype,
+                                    device=scores.device), xp)
+        ranked = ~xp.isnan(per_image)
+        w_ranked = xp.where(ranked, xp.astype(w_rows, scores.dtype), 0)
+        total += float(xp.sum(w_ranked * xp.where(ranked, per_image, 0)))
+        weight += float(xp.sum(w_ranked))
+    return total, weight
 
 
 def _log_tag_probability(scores, pi, gamma, xp):

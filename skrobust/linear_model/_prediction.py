@@ -1,11 +1,14 @@
 """RobustLogisticRegression's predictions (scores, P(true label), P(user tags it)) and
 its scores of observed tags (``tag_log_likelihood``, ``score``)."""
 
+import math
+
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skrobust._array_api import check_same_namespace, get_namespace_and_device
 from skrobust.linear_model import _em, _outputs
+from skrobust.linear_model._held_out_auc import held_out_tag_auc, image_auc_sums
 
 
 class _PredictionMixin:
@@ -143,15 +146,25 @@ class _PredictionMixin:
         return self._log_likelihood_sums(X, Y, weights, xp, bins)
 
     def score(self, X, y, sample_weight=None, tag_effort=None):
-        """Mean observed-data log-likelihood of the tags, per example and tag.
+        """How well the model ranks the observed tags: the mean per-image ROC AUC.
 
         What :class:`~sklearn.model_selection.GridSearchCV` and
-        :func:`~sklearn.model_selection.cross_val_score` use without ``scoring``: the
-        sum of :meth:`tag_log_likelihood` over tags, divided by the summed weights
-        (or rows) and the number of tags (higher is better). It is a proper score of
-        noisy tags under the noise model and needs no clean labels, where
-        ClassifierMixin's accuracy against the noisy tags would choose models that
-        predict no tag at all.
+        :func:`~sklearn.model_selection.cross_val_score` use without ``scoring``
+        (higher is better). Each image's tags are ranked by P(tag | x) (with its
+        effort bin's rates, given ``tag_effort``); its AUC is the chance that a tag
+        the uploader gave ranks above one they did not (ties count one half). The
+        score is the (weighted) mean over the images with at least one tag given
+        and one not; for a binary model, whose images have one tag each, it is the
+        AUC of that tag across the images. 0.5 when nothing can be ranked.
+
+        Why this and not the tags' log-likelihood (:meth:`tag_log_likelihood`, a
+        proper score of the noise model): annotation compares the tags of one
+        image, and on the 730 embedded MIRFLICKR photos a grid search by the
+        held-out likelihood chose ``alpha=1`` on 5 of 6 splits, whose nearly flat
+        scores rank every image's tags by their frequency, 9-15 F@5 points below
+        the best strength; by this score it chose within 2 points of the best on
+        all 6. Accuracy against the noisy tags
+        (ClassifierMixin's score) would choose models that predict no tag at all.
 
         Parameters
         ----------
@@ -163,17 +176,21 @@ class _PredictionMixin:
             Weights of the samples.
         tag_effort : array-like of shape (n_samples,), default=None
             The samples' tag counts, for a model fitted with ``tag_effort`` (each
-            row is then scored with its effort bin's pi and gamma); None scores
-            with the pooled ``pi_`` and ``gamma_``.
+            row is then ranked with its effort bin's pi and gamma); None ranks with
+            the pooled ``pi_`` and ``gamma_``.
 
         Returns
         -------
         score : float
-            At most 0.
+            In [0, 1].
         """
         check_is_fitted(self)
         X, Y, weights, xp, _ = self._validate_training_data(
             X, y, sample_weight, classes=None, first_call=False, training=False
         )
         bins = self._prediction_bins(tag_effort, Y, X.shape[0], X, xp)
-        return -self._observed_loss(X, Y, weights, xp, bins)
+        if Y.shape[1] == 1:
+            auc = float(held_out_tag_auc(self, X, Y, weights, xp, bins, max_rows=None)[0])
+            return 0.5 if math.isnan(auc) else auc
+        total, weight = image_auc_sums(self, X, Y, weights, xp, bins)
+        return total / weight if weight > 0 else 0.5

@@ -233,6 +233,15 @@ def test_tag_log_likelihood_of_dask_data(client, data, reference):
         reference.tag_log_likelihood(X, Y), rtol=1e-10)
 
 
+def test_score_of_dask_data(client, data, reference):
+    """score (the mean per-image AUC): each block ranks its own images' tags on
+    the cluster; the sums equal the in-memory score's."""
+    X, Y = data
+    assert reference.score(da.from_array(X, chunks=X_CHUNKS),
+                           da.from_array(Y, chunks=300)) == pytest.approx(
+        reference.score(X, Y), rel=1e-10)
+
+
 def test_worker_killed_mid_fit(client, data, reference):
     """One worker process is killed after the first iteration (its nanny restarts
     it empty). The fit either completes with the right model (the lost blocks are
