@@ -126,7 +126,9 @@ def fit_rlr(seed, X_train, Y_train, X_test, Y_test, Z_test, measured, positives,
         **scores(model.predict_proba(X_test),
                  model.predict_tag_proba(X_test, tag_effort=effort_test), Z_test, Y_test),
         **pi_errors(cells, measured, positives),
-        "tag_loglik": float(model.score(X_test, Y_test, tag_effort=effort_test)),
+        # The tags' held-out log-likelihood per image and tag (score is a ranking).
+        "tag_loglik": float(model.tag_log_likelihood(X_test, Y_test, tag_effort=effort_test)
+                            .sum()) / Y_test.size,
         "alpha": model.alpha_, "fit_seconds": seconds, "pi": model.pi_.tolist(),
     }
     if effort_train is not None:
