@@ -16,6 +16,7 @@ the differences between strengths).
 
 import math
 
+import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust._array_api import to_numpy
@@ -70,8 +71,6 @@ def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
     P(tag | x) (with each row's effort-bin rates, ``bins``, or the pooled ones), on
     the first ``max_rows`` rows (None: all); a host NumPy array of shape
     (n_columns,)."""
-    import numpy as np
-
     rows = slice(0, X.shape[0] if max_rows is None else min(X.shape[0], max_rows))
     X, Y, weights = (take_rows(A, rows, xp) for A in (X, Y, weights))
     bins = None if bins is None else tuple(b[rows] for b in bins)
@@ -134,8 +133,6 @@ def _log_tag_probability(scores, pi, gamma, xp):
 
 def _dask_scores(model, X, xp):
     """Decision scores of dask rows, computed block by block on the cluster."""
-    import numpy as np
-
     coef = np.asarray(to_numpy(model.coef_)).T
     intercept = np.asarray(to_numpy(model.intercept_))
     scores = X.map_blocks(lambda block: safe_sparse_dot(block, coef) + intercept,

@@ -163,8 +163,8 @@ class _PredictionMixin:
         held-out likelihood chose ``alpha=1`` on 5 of 6 splits, whose nearly flat
         scores rank every image's tags by their frequency, 9-15 F@5 points below
         the best strength; by this score it chose within 2 points of the best on
-        all 6. Accuracy against the noisy tags
-        (ClassifierMixin's score) would choose models that predict no tag at all.
+        all 6. Accuracy against the noisy tags (ClassifierMixin's score) would
+        choose models that predict no tag at all.
 
         Parameters
         ----------
