@@ -214,11 +214,16 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     return tanh_s, (w_alpha, w_y_alpha, w_y), loglik
 
 
-def tag_probability(scores, pi, gamma, xp):
-    """P(y=1 | x) = pi * sigma + (1 - gamma) * (1 - sigma): the paper's eq. 5."""
+def log_tag_probability(scores, pi, gamma, xp):
+    """log P(y=1 | x) = log(pi * sigma + (1 - gamma) * (1 - sigma)), in log space."""
     log_pi, _, log_1m_gamma, _ = noise_log_terms(pi, gamma, xp)
     log_sig = log_sigmoid(scores, xp)
-    return xp.exp(xp.logaddexp(log_pi + log_sig, log_1m_gamma + (log_sig - scores)))
+    return xp.logaddexp(log_pi + log_sig, log_1m_gamma + (log_sig - scores))
+
+
+def tag_probability(scores, pi, gamma, xp):
+    """P(y=1 | x) = pi * sigma + (1 - gamma) * (1 - sigma): the paper's eq. 5."""
+    return xp.exp(log_tag_probability(scores, pi, gamma, xp))
 
 
 def update_statistics(stats, batch_stats, eta):

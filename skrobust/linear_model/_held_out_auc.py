@@ -90,7 +90,7 @@ def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
     parts = []
     for start in range(0, n_columns, step):
         columns = slice(start, min(start + step, n_columns))
-        tag_score = _log_tag_probability(score_block(columns), pi[..., columns],
+        tag_score = _em.log_tag_probability(score_block(columns), pi[..., columns],
                                          gamma[..., columns], xp)
         parts.append(to_numpy(tag_auc(tag_score, Y[:, columns], weights, xp)))
     return np.concatenate(parts)
@@ -113,7 +113,7 @@ def image_auc_sums(model, X, Y, weights, xp, bins=None):
         pi, gamma = model._row_rates(None if bins is None else tuple(b[rows] for b in bins),
                                      xp, Y_rows)
         scores = safe_sparse_dot(X_rows, model.coef_.T) + model.intercept_
-        per_image = tag_auc(_log_tag_probability(scores, pi, gamma, xp).T, Y_rows.T,
+        per_image = tag_auc(_em.log_tag_probability(scores, pi, gamma, xp).T, Y_rows.T,
                             xp.ones(Y_rows.shape[1], dtype=scores.dtype,
                                     device=scores.device), xp)
         ranked = ~xp.isnan(per_image)
@@ -121,14 +121,6 @@ def image_auc_sums(model, X, Y, weights, xp, bins=None):
         total += float(xp.sum(w_ranked * xp.where(ranked, per_image, 0)))
         weight += float(xp.sum(w_ranked))
     return total, weight
-
-
-def _log_tag_probability(scores, pi, gamma, xp):
-    """log P(y=1 | x) = log(pi sigma + (1 - gamma)(1 - sigma)): ranks as sigma does,
-    unless the rows' effort bins give them different rates."""
-    log_pi, _, log_1m_gamma, _ = _em.noise_log_terms(pi, gamma, xp)
-    log_sig = _em.log_sigmoid(scores, xp)
-    return xp.logaddexp(log_pi + log_sig, log_1m_gamma + log_sig - scores)
 
 
 def _dask_scores(model, X, xp):
