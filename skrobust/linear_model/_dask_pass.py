@@ -370,47 +370,52 @@ class DaskPass:
         self.map_reduce(_finite_block, [])
 
 
-def _block_log_likelihood(block, coef, intercept, pi, gamma, batch_size):
-    """The model's held-out log-likelihood sums over one row block (on a worker)."""
+def _worker_model(coef, intercept, pi, gamma, batch_size):
+    """What the in-memory scoring code reads of a fitted model, on a worker. Dask data
+    carry no effort bins (solver="lbfgs" refuses tag_effort): the pooled rates score
+    every entry."""
     from types import SimpleNamespace
 
+    return SimpleNamespace(coef_=coef, intercept_=intercept, pi_=pi, gamma_=gamma,
+                           batch_size=batch_size,
+                           _row_rates=lambda bins, xp, Y=None: (pi, gamma))
+
+
+def _block_log_likelihood(block, *model):
+    """The model's held-out log-likelihood sums over one row block (on a worker)."""
     from skrobust._array_api import numpy_namespace
     from skrobust.linear_model._training import _TrainingMixin
 
-    # Dask data carry no effort bins (solver="lbfgs" refuses tag_effort): the pooled
-    # rates score every entry.
-    model = SimpleNamespace(coef_=coef, intercept_=intercept, pi_=pi, gamma_=gamma,
-                            batch_size=batch_size,
-                            _row_rates=lambda bins, xp, Y=None: (pi, gamma))
     X, Y, weights = block
-    return (_TrainingMixin._log_likelihood_sums(model, X, Y, weights, numpy_namespace),)
+    return (_TrainingMixin._log_likelihood_sums(_worker_model(*model), X, Y, weights,
+                                                numpy_namespace),)
+
+
+def _block_image_auc(block, *model):
+    """image_auc_sums over one row block (on a worker), as a length-2 array."""
+    from skrobust._array_api import numpy_namespace
+    from skrobust.linear_model._held_out_auc import image_auc_sums as in_memory
+
+    X, Y, weights = block
+    return (np.asarray(in_memory(_worker_model(*model), X, Y, weights, numpy_namespace)),)
+
+
+def _scored_on_cluster(block_function, model, X, Y, weights):
+    """``block_function(block, coef, intercept, pi, gamma, batch_size)`` over the
+    dask rows, summed on the cluster (the blocks read from their source, not kept)."""
+    data = DaskPass(X, Y, weights, model.batch_size, persist=False)
+    shared = [model.coef_, model.intercept_, model.pi_, model.gamma_]
+    return data.map_reduce(block_function, shared, (int(model.batch_size),))[0]
 
 
 def log_likelihood_sums(model, X, Y, weights):
     """``model._log_likelihood_sums`` on dask arrays: per tag, summed on the
-    cluster (the blocks read from their source, not kept)."""
-    data = DaskPass(X, Y, weights, model.batch_size, persist=False)
-    shared = [model.coef_, model.intercept_, model.pi_, model.gamma_]
-    return data.map_reduce(_block_log_likelihood, shared, (int(model.batch_size),))[0]
-
-
-def _block_image_auc(block, coef, intercept, pi, gamma, batch_size):
-    """image_auc_sums over one row block (on a worker), as a length-2 array."""
-    from types import SimpleNamespace
-
-    from skrobust._array_api import numpy_namespace
-    from skrobust.linear_model._held_out_auc import image_auc_sums as in_memory
-
-    model = SimpleNamespace(coef_=coef, intercept_=intercept, batch_size=batch_size,
-                            _row_rates=lambda bins, xp, Y=None: (pi, gamma))
-    X, Y, weights = block
-    return (np.asarray(in_memory(model, X, Y, weights, numpy_namespace)),)
+    cluster."""
+    return _scored_on_cluster(_block_log_likelihood, model, X, Y, weights)
 
 
 def image_auc_sums(model, X, Y, weights):
     """``_held_out_auc.image_auc_sums`` on dask arrays: each image is ranked where
     its block is, and the two sums are added on the cluster."""
-    data = DaskPass(X, Y, weights, model.batch_size, persist=False)
-    shared = [model.coef_, model.intercept_, model.pi_, model.gamma_]
-    total, weight = data.map_reduce(_block_image_auc, shared, (int(model.batch_size),))[0]
+    total, weight = _scored_on_cluster(_block_image_auc, model, X, Y, weights)
     return float(total), float(weight)

@@ -22,7 +22,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from skrobust._array_api import to_numpy
 from skrobust.linear_model import _em
 from skrobust.linear_model._dask_pass import is_dask_collection
-from skrobust.linear_model._sgd_em import dense_rows, take_rows
+from skrobust.linear_model._sgd_em import dense_rows, minibatch_bounds, take_rows
 
 #: Held-out rows the AUC is computed on, at most.
 MAX_ROWS = 20_000
@@ -106,8 +106,8 @@ def image_auc_sums(model, X, Y, weights, xp, bins=None):
 
         return on_cluster(model, X, Y, weights)
     total, weight = 0.0, 0.0
-    for start in range(0, X.shape[0], max(int(model.batch_size), 1)):
-        rows = slice(start, min(start + int(model.batch_size), X.shape[0]))
+    for start, stop in minibatch_bounds(X.shape[0], model.batch_size):
+        rows = slice(start, stop)
         X_rows, w_rows = take_rows(X, rows, xp), take_rows(weights, rows, xp)
         Y_rows = dense_rows(take_rows(Y, rows, xp))
         pi, gamma = model._row_rates(None if bins is None else tuple(b[rows] for b in bins),
