@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from skrobust.linear_model._held_out_auc import held_out_tag_auc
+from skrobust.linear_model._held_out_auc import auc_rows, held_out_tag_auc
 from skrobust.linear_model._sgd_em import row_index, take_rows
 
 #: The strengths ``alpha="auto"`` chooses from (wide: the choice was 0.1 on 8,800
@@ -140,6 +140,8 @@ def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS, effort=None)
     held_bins = None
     if effort is not None:
         held_bins = estimator._effort_bins_on_device(effort[host_rows[1]], X, xp)
+    # Cut, densified and (dask) brought to the client once, not every epoch.
+    X_held, Y_held, w_held, held_bins = auc_rows(X_held, Y_held, w_held, xp, held_bins)
     model._epoch_callback = score_epoch
     with warnings.catch_warnings():
         # Running out of epochs is what the path measures, not a failure.

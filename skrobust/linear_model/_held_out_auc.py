@@ -66,24 +66,32 @@ def tag_auc(scores, Y, weights, xp):
     return xp.where(pairs > 0, wins / (2 * xp.where(pairs > 0, pairs, 1)), nan)
 
 
-def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
-    """Each column's AUC of the held-out tags ``Y`` ranked by the fitted ``model``'s
-    P(tag | x) (with each row's effort-bin rates, ``bins``, or the pooled ones), on
-    the first ``max_rows`` rows (None: all); a host NumPy array of shape
-    (n_columns,)."""
+def auc_rows(X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
+    """The held-out rows the per-tag AUC reads: the first ``max_rows`` (None: all),
+    their tags dense and, for dask rows, their tags and weights on the client (the
+    features stay on the cluster). Idempotent, so a path prepares its rows once and
+    every epoch's :func:`held_out_tag_auc` finds nothing left to do."""
     rows = slice(0, X.shape[0] if max_rows is None else min(X.shape[0], max_rows))
     X, Y, weights = (take_rows(A, rows, xp) for A in (X, Y, weights))
     bins = None if bins is None else tuple(b[rows] for b in bins)
     if is_dask_collection(X):
-        # Only the scores and tags of these rows come to the client, not features.
-        scores = _dask_scores(model, X, xp)
         Y, weights = (xp.asarray(dense_rows(A.compute() if is_dask_collection(A) else A))
                       for A in (Y, weights))
+    return X, dense_rows(Y), weights, bins
+
+
+def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
+    """Each column's AUC of the held-out tags ``Y`` ranked by the fitted ``model``'s
+    P(tag | x) (with each row's effort-bin rates, ``bins``, or the pooled ones), on
+    the rows :func:`auc_rows` keeps; a host NumPy array of shape (n_columns,)."""
+    X, Y, weights, bins = auc_rows(X, Y, weights, xp, bins, max_rows)
+    if is_dask_collection(X):
+        # Only the scores of these rows come to the client, not features.
+        scores = _dask_scores(model, X, xp)
         score_block = lambda columns: scores[:, columns]  # noqa: E731
     else:
         score_block = lambda columns: (  # noqa: E731
             safe_sparse_dot(X, model.coef_[columns, :].T) + model.intercept_[columns])
-    Y = dense_rows(Y)
     pi, gamma = model._row_rates(bins, xp, Y if bins is not None else None)
     n_columns = Y.shape[1]
     step = max(1, BLOCK_ENTRIES // max(X.shape[0], 1))
@@ -91,7 +99,7 @@ def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
     for start in range(0, n_columns, step):
         columns = slice(start, min(start + step, n_columns))
         tag_score = _em.log_tag_probability(score_block(columns), pi[..., columns],
-                                         gamma[..., columns], xp)
+                                            gamma[..., columns], xp)
         parts.append(to_numpy(tag_auc(tag_score, Y[:, columns], weights, xp)))
     return np.concatenate(parts)
 
