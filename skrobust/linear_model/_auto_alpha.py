@@ -98,37 +98,66 @@ def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS, effort=None)
     any out (a single row).
 
     Hold out ``estimator.validation_fraction`` of the rows (drawn with the estimator's
-    RNG), train all strengths on the rest, stop when, from :data:`MIN_EPOCHS` on, no
-    strength's smoothed score (see :func:`smoothed`) has improved by more than
-    ``tol`` for ``n_iter_no_change`` epochs (or at ``max_iter``). ``effort``: the
-    rows' host tag counts (the path trains with them, and ranks each held-out row
-    with its effort bin's rates), or None.
+    RNG), train all strengths on the rest and score them after every epoch until
+    :func:`train_path` stops. ``effort``: the rows' host tag counts (the path trains
+    with them, and ranks each held-out row with its effort bin's rates), or None.
     """
     n_tags = Y.shape[1]
     host_rows = split_rows(estimator._rng, X.shape[0], estimator.validation_fraction)
     if host_rows is None:
         return None  # nothing to hold out: see choose_strength
     fit_rows, held_rows = (row_index(i, X, xp) for i in host_rows)
-    X_held, w_held = take_rows(X, held_rows, xp), take_rows(weights, held_rows, xp)
-    Y_held = repeat_columns(take_rows(Y, held_rows, xp), len(alphas), xp)
+    held_bins = None
+    if effort is not None:
+        held_bins = estimator._effort_bins_on_device(effort[host_rows[1]], X, xp)
+    # Cut, densified and (dask) brought to the client once, not every epoch.
+    held = auc_rows(take_rows(X, held_rows, xp),
+                    repeat_columns(take_rows(Y, held_rows, xp), len(alphas), xp),
+                    take_rows(weights, held_rows, xp), xp, held_bins)
     model = path_model(
         estimator.get_params(deep=False), alphas, n_tags, warm_start=False,
         early_stopping=False, verbose=0,
         random_state=int(estimator._rng.randint(np.iinfo(np.int32).max)),
     )
+
+    def score(fitted):
+        auc = held_out_tag_auc(fitted, *held[:3], xp, held[3])
+        return np.reshape(auc, (len(alphas), n_tags))
+
+    path = train_path(
+        estimator, model, score,
+        (take_rows(X, fit_rows, xp), repeat_columns(take_rows(Y, fit_rows, xp), len(alphas), xp)),
+        dict(sample_weight=take_rows(weights, fit_rows, xp),
+             tag_effort=None if effort is None else effort[host_rows[0]]),
+    )
+    return tag_mean(path)
+
+
+def tag_mean(scores, axis=-1):
+    """The mean of AUCs over tags (by default the last axis), ignoring NaN (a tag
+    without both classes among the held-out rows); NaN where none has a score."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # mean of an empty slice
+        return np.nanmean(scores, axis=axis)
+
+
+def train_path(estimator, model, score, data, fit_params, stop=True):
+    """Fit the path ``model`` on ``data`` (X, Y), calling ``score(model)`` after every
+    epoch; the scores, stacked: (n_epochs_run, n_alphas, n_tags) of per-tag AUCs.
+
+    With ``stop``, the fit ends once, from :data:`MIN_EPOCHS` on, no strength's
+    smoothed mean score (see :func:`smoothed`) has improved by more than the
+    estimator's ``tol`` for ``n_iter_no_change`` epochs (or at ``max_iter``)."""
     tol = 0.0 if estimator.tol is None else float(estimator.tol)
     path, best, since = [], None, 0
 
     def score_epoch(fitted):
         nonlocal best, since
-        auc = held_out_tag_auc(fitted, X_held, Y_held, w_held, xp, held_bins)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # no tag with both classes
-            path.append(np.nanmean(auc.reshape(len(alphas), n_tags), axis=1))
+        path.append(score(fitted))
         # The smoothed score of the epoch before this one is now final.
-        if len(path) <= MIN_EPOCHS:
+        if not stop or len(path) <= MIN_EPOCHS:
             return
-        settled = np.nan_to_num(smoothed(np.stack(path))[-2], nan=-np.inf)
+        settled = np.nan_to_num(smoothed(tag_mean(np.stack(path)))[-2], nan=-np.inf)
         if best is None or np.any(settled > best + tol):
             best = settled if best is None else np.maximum(best, settled)
             since = 0
@@ -137,20 +166,12 @@ def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS, effort=None)
             if since >= estimator.n_iter_no_change:
                 raise _PathDone
 
-    held_bins = None
-    if effort is not None:
-        held_bins = estimator._effort_bins_on_device(effort[host_rows[1]], X, xp)
-    # Cut, densified and (dask) brought to the client once, not every epoch.
-    X_held, Y_held, w_held, held_bins = auc_rows(X_held, Y_held, w_held, xp, held_bins)
     model._epoch_callback = score_epoch
     with warnings.catch_warnings():
         # Running out of epochs is what the path measures, not a failure.
         warnings.simplefilter("ignore", ConvergenceWarning)
         try:
-            model.fit(take_rows(X, fit_rows, xp),
-                      repeat_columns(take_rows(Y, fit_rows, xp), len(alphas), xp),
-                      sample_weight=take_rows(weights, fit_rows, xp),
-                      tag_effort=None if effort is None else effort[host_rows[0]])
+            model.fit(*data, **fit_params)
         except _PathDone:
             pass
     return np.stack(path)

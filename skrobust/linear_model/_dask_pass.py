@@ -232,18 +232,22 @@ def validate_dask_data(model, X, y, sample_weight, classes, first_call, training
     return X, Y, weights.astype(dtype), numpy_namespace, found
 
 
-def _pack(X, Y, weights):
-    """One row block's data as one task result: it then never moves."""
-    return X, Y, weights
+def _pack(*block):
+    """One row block's data (X, Y, weights and, with folds as columns, the rows'
+    fold membership) as one task result: it then never moves."""
+    return block
 
 
-def _block_sums(block, coef, intercept, pi, gamma, batch_size, wide):
-    """The in-memory pass's sums over one row block (run on a worker)."""
+def _block_sums(block, coef, intercept, pi, gamma, column_fold, batch_size, wide):
+    """The in-memory pass's sums over one row block (run on a worker); with folds
+    as columns the block carries its rows' fold membership and ``column_fold`` says
+    each column's fold (see :mod:`._fold_columns`)."""
     from skrobust._array_api import numpy_namespace
     from skrobust.linear_model._full_batch import InMemoryPass
 
-    X, Y, weights = block
-    return InMemoryPass(X, Y, weights, batch_size, numpy_namespace).sums(
+    X, Y, weights = block[:3]
+    folds = None if column_fold is None else (block[3], column_fold)
+    return InMemoryPass(X, Y, weights, batch_size, numpy_namespace, folds).sums(
         coef, intercept, pi, gamma, wide)
 
 
@@ -278,10 +282,11 @@ class DaskPass:
         Passes run so far.
     """
 
-    def __init__(self, X, Y, weights, batch_size, persist=True):
+    def __init__(self, X, Y, weights, batch_size, persist=True, fold_columns=None):
         import dask
+        import dask.array as da
 
-        self.n = X.shape[0]
+        self.n = self.averaged_over = X.shape[0]  # see InMemoryPass
         self.batch_size = batch_size
         self.client = current_client()
         # One block per row block, lined up (validated data already is).
@@ -291,10 +296,24 @@ class DaskPass:
             Y = Y.rechunk({0: rows, 1: -1})
         weights = weights.rechunk((rows,)) if weights.chunks[0] != rows else weights
         self._weights = weights
+        parts = [X.to_delayed().ravel(), Y.to_delayed().ravel(), weights.to_delayed().ravel()]
+        self.column_fold = None
+        if fold_columns is not None:
+            # Each row's fold membership travels with its block, once; the columns'
+            # folds (small) with every pass.
+            membership, self.column_fold = fold_columns
+            membership = da.asarray(membership).rechunk({0: rows, 1: -1})
+            parts.append(membership.to_delayed().ravel())
+            # Each column averages over its fold's training rows: their count and
+            # weight, per column (one small computation).
+            member = membership.astype(np.float64)
+            count, weight = dask.compute(member.sum(axis=0),
+                                         weights.astype(np.float64) @ member)
+            self.averaged_over = np.asarray(count)[self.column_fold]
+            self._weight_sum = np.asarray(weight)[self.column_fold].astype(weights.dtype)
         blocks = [
-            dask.delayed(_pack, pure=False)(x, y, w)
-            for x, y, w, rows in zip(X.to_delayed().ravel(), Y.to_delayed().ravel(),
-                                     weights.to_delayed().ravel(), X.chunks[0])
+            dask.delayed(_pack, pure=False)(*block)
+            for *block, rows in zip(*parts, X.chunks[0])
             if rows > 0  # an empty block adds nothing
         ]
         self.held = self.client is not None and persist
@@ -304,7 +323,8 @@ class DaskPass:
 
     @property
     def weight_sum(self):
-        """The sample weights' total, in their dtype (one small computation)."""
+        """The sample weights' total, in their dtype (one small computation); with
+        folds as columns, per column (computed with ``n``, see __init__)."""
         if not hasattr(self, "_weight_sum"):
             self._weight_sum = np.asarray(
                 self._weights.astype(np.float64).sum().compute(), dtype=self._weights.dtype)
@@ -314,7 +334,7 @@ class DaskPass:
         """The sums of :meth:`._full_batch.InMemoryPass.sums`, added over blocks."""
         self.n_passes += 1
         return self.map_reduce(_block_sums, [coef, intercept, pi, gamma],
-                               (self.batch_size, wide))
+                               (self.column_fold, self.batch_size, wide))
 
     def map_reduce(self, function, shared, args=()):
         """``function(block, *shared, *args)`` on every block, summed: ``shared``

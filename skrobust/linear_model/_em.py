@@ -78,7 +78,7 @@ def noise_log_terms(pi, gamma, xp):
 
 
 def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_tag=False,
-               groups=None, entry_terms=None):
+               groups=None, entry_terms=None, mask=None):
     """Everything one stochastic-EM minibatch step needs, in few elementwise passes.
 
     The quantities of the full elementwise E-step and likelihood (the reference in
@@ -130,6 +130,11 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
         Noise rates per entry (tagging effort), as the E-step uses them: the half
         log-odds offset ``(log P(y | z=1) - log P(y | z=0)) / 2`` and ``log P(y | z=y)``
         (see :func:`._effort.entry_terms`); used as work space.
+    mask : array of shape (n_samples, n_tags), default=None
+        0/1 per entry: which rows each column trains on (cross-validation folds as
+        columns, see :mod:`._fold_columns`). Every sum then runs over a column's own
+        rows, so the sums are (n_tags,) as ever, and the weight total is per column.
+        ``sigma_minus_alpha`` is not masked (:func:`gradient_residual` does that).
 
     Returns
     -------
@@ -147,12 +152,21 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     # (or updated in place) as soon as it has served, since at thousands of tags a
     # few of them weigh as much as a chunk of data.
     half_sign = xp.astype(observed, scores.dtype)  # y for now
-    w_y = weighted_sum(weights, half_sign)
-    w_total = xp.sum(weights)
+    if mask is None:
+        def weighted_sum_of(A):
+            return weighted_sum(weights, A)
+        w_total = xp.sum(weights)
+    else:  # each column's own rows: a weight per entry
+        entry_weights = weights[:, None] * mask
+
+        def weighted_sum_of(A):
+            return xp.sum(entry_weights * A, axis=0)
+        w_total = xp.sum(entry_weights, axis=0)
+    w_y = weighted_sum_of(half_sign)
     rate_loglik = None
     if entry_terms is not None:  # sum_i w_i log(pi_it if y else gamma_it), per tag
         half_z, rate_terms = entry_terms
-        rate_loglik = weighted_sum(weights, rate_terms)
+        rate_loglik = weighted_sum_of(rate_terms)
         del rate_terms, entry_terms
     half_sign -= 0.5
     if overwrite_scores:
@@ -172,16 +186,16 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     # sum w log sigmoid(s^), where min(s^, 0) = s^/2 - |s^/2| exactly (s is finite).
     work = xp.abs(half_s)
     work -= half_s
-    loglik = -weighted_sum(weights, work)
+    loglik = -weighted_sum_of(work)
     del work
     tanh_s = xp.tanh(half_s)
     del half_s
-    loglik += weighted_sum(weights, xp.log1p(xp.abs(tanh_s)))
+    loglik += weighted_sum_of(xp.log1p(xp.abs(tanh_s)))
     # - sum w log sigmoid(z^): z^ may be +inf, so min(z^, 0) is taken directly.
-    loglik -= 2 * weighted_sum(weights, _minimum_zero(half_z, xp))
+    loglik -= 2 * weighted_sum_of(_minimum_zero(half_z, xp))
     tanh_z = xp.tanh(half_z)
     del half_z
-    loglik -= weighted_sum(weights, xp.log1p(xp.abs(tanh_z)))
+    loglik -= weighted_sum_of(xp.log1p(xp.abs(tanh_z)))
     # (The log 2 of each log1p(exp(-|x|)) cancels between s^ and z^.)
     if rate_loglik is not None:
         loglik += rate_loglik
@@ -196,19 +210,21 @@ def step_terms(scores, Y, pi, gamma, weights, xp, overwrite_scores=False, per_ta
     if groups is not None:  # the EM sums per group (the log-likelihood stays per tag)
         untagged_groups, tagged_groups = groups
         y = half_sign + 0.5
+        if mask is not None:  # y and 1 - y on each column's own rows only
+            y *= mask
         # alpha y = (1 + tanh_z) y / 2 and alpha (1 - y) = (1 - tanh_z)(1 - y) / 2.
         g_y_alpha = tagged_groups @ ((0.5 + 0.5 * tanh_z) * y)
         g_y = tagged_groups @ y
-        y = 1 - y
+        y = (1 - y) if mask is None else (mask - y)
         g_alpha = g_y_alpha + untagged_groups @ ((0.5 - 0.5 * tanh_z) * y)
         g_total = g_y + untagged_groups @ y
         del y
         tanh_s -= tanh_z
         tanh_s *= half_sign
         return tanh_s, (g_alpha, g_y_alpha, g_y, g_total), loglik
-    h_tanh_z = weighted_sum(weights, tanh_z * half_sign)
+    h_tanh_z = weighted_sum_of(tanh_z * half_sign)
     w_alpha = 0.5 * w_total + h_tanh_z
-    w_y_alpha = 0.5 * (w_y + h_tanh_z + 0.5 * weighted_sum(weights, tanh_z))
+    w_y_alpha = 0.5 * (w_y + h_tanh_z + 0.5 * weighted_sum_of(tanh_z))
     tanh_s -= tanh_z
     tanh_s *= half_sign
     return tanh_s, (w_alpha, w_y_alpha, w_y), loglik
@@ -289,12 +305,22 @@ def m_step(stats, xp, eps=NOISE_EPS, prior=None):
     return _clip(pi, eps, 1.0, xp), _clip(gamma, eps, 1.0, xp)
 
 
-def gradient_residual(sigma_minus_alpha, weights, n_samples, xp, scale=1.0):
+def gradient_residual(sigma_minus_alpha, weights, n_samples, xp, scale=1.0, mask=None):
     """Per-example gradient factor scale * (sigma - alpha) * w_i / n of the expected
     complete-data negative log-likelihood; X.T @ residual is the weight gradient
     (times ``scale``: the optimiser folds ``-lr`` in here, where it is cheap).
-    Scales ``sigma_minus_alpha`` in place and returns it."""
-    sigma_minus_alpha *= (weights * (scale / n_samples))[:, None]
+    Scales ``sigma_minus_alpha`` in place and returns it.
+
+    With ``mask`` (see :func:`step_terms`) column t's factor is
+    ``scale * mask_it * (sigma - alpha) * w_i / n_t``, n_t its own rows' count (at
+    least 1): each column steps on the mean over the rows it trains on, as a fit on
+    those rows alone would."""
+    if mask is None:
+        sigma_minus_alpha *= (weights * (scale / n_samples))[:, None]
+        return sigma_minus_alpha
+    sigma_minus_alpha *= (weights * scale)[:, None]
+    own_rows = xp.sum(mask, axis=0)
+    sigma_minus_alpha *= mask / xp.where(own_rows > 0, own_rows, xp.ones_like(own_rows))
     return sigma_minus_alpha
 
 

@@ -35,6 +35,7 @@ from skrobust.linear_model._sgd_em import (
     TrainingState,
     dense_rows,
     e_step,
+    fold_mask,
     minibatch_bounds,
     take_rows,
 )
@@ -44,14 +45,23 @@ def _logit(p, xp):
     return xp.log(p) - xp.log1p(-p)
 
 
-def data_pass(X, Y, weights, batch_size, xp):
+def data_pass(X, Y, weights, batch_size, xp, fold_columns=None):
     """The pass over ``X``: :class:`InMemoryPass`, or for dask arrays a pass run on
-    the dask scheduler, block by block (:mod:`._dask_pass`, dask imported there)."""
+    the dask scheduler, block by block (:mod:`._dask_pass`, dask imported there).
+    ``fold_columns``: cross-validation folds as columns (see :mod:`._fold_columns`)."""
     if is_dask_collection(X):
         from skrobust.linear_model._dask_pass import DaskPass
 
-        return DaskPass(X, Y, weights, batch_size)
-    return InMemoryPass(X, Y, weights, batch_size, xp)
+        return DaskPass(X, Y, weights, batch_size, fold_columns=fold_columns)
+    return InMemoryPass(X, Y, weights, batch_size, xp, fold_columns)
+
+
+def fold_totals(in_training, column_fold, weights, xp):
+    """(rows, weight) each column trains on, (n_columns,) each: the folds' training
+    rows counted and their weights summed, then taken per column."""
+    member = xp.astype(in_training, weights.dtype)
+    return (xp.take(xp.sum(member, axis=0), column_fold, axis=0),
+            xp.take(weights @ member, column_fold, axis=0))
 
 
 class InMemoryPass:
@@ -64,11 +74,17 @@ class InMemoryPass:
     cluster's workers) adds up the same quantities block by block.
     """
 
-    def __init__(self, X, Y, weights, batch_size, xp):
+    def __init__(self, X, Y, weights, batch_size, xp, fold_columns=None):
         self.X, self.Y, self.weights, self.xp = X, Y, weights, xp
         self.batch_size = batch_size
+        self.fold_columns = fold_columns
         self.n = X.shape[0]
-        self.weight_sum = xp.sum(weights)
+        # The rows each column's objective averages over, and their weight: all of
+        # them, or with folds as columns each column's fold's training rows.
+        if fold_columns is None:
+            self.averaged_over, self.weight_sum = self.n, xp.sum(weights)
+        else:
+            self.averaged_over, self.weight_sum = fold_totals(*fold_columns, weights, xp)
 
     def sums(self, coef, intercept, pi, gamma, wide):
         """(sum_i w_i (sigma - alpha) x_i, its sum without x, loglik, S_a, S_ya, S_y):
@@ -80,11 +96,15 @@ class InMemoryPass:
         for start, stop in minibatch_bounds(self.n, self.batch_size):
             rows = slice(start, stop)
             X_b, w_b = take_rows(self.X, rows, xp), take_rows(self.weights, rows, xp)
+            mask = None if self.fold_columns is None else fold_mask(
+                self.fold_columns, rows, coef.dtype, xp)
             residual, (b_a, b_ya, b_y), b_loglik = e_step(
                 X_b, dense_rows(take_rows(self.Y, rows, xp)), w_b, coef, intercept, pi,
-                gamma, xp, per_tag=True,
+                gamma, xp, per_tag=True, mask=mask,
             )
             residual *= w_b[:, None]
+            if mask is not None:
+                residual *= mask
             grad_coef = accumulate_gradient(grad_coef, residual, X_b)
             grad_intercept = grad_intercept + xp.sum(residual, axis=0)
             # Sums over blocks in the widest float: values are compared to 1e-4 of
@@ -107,14 +127,17 @@ class FullBatchObjective:
     """
 
     def __init__(self, X, Y, weights, alpha, pi, gamma, learn_pi, learn_gamma,
-                 batch_size, xp, device):
+                 batch_size, xp, device, fold_columns=None):
         self.xp = xp
-        self.data = data_pass(X, Y, weights, batch_size, xp)
+        self.data = data_pass(X, Y, weights, batch_size, xp, fold_columns)
         self.alpha = alpha  # float, or (n_tags, 1) on the device
         self.pi, self.gamma = pi, gamma  # the fixed rates, where not learned
         self.learn_pi, self.learn_gamma = learn_pi, learn_gamma
         self.wide = max_float_dtype(xp, device)
-        self.n = self.data.n
+        # The rows (n) each tag's objective averages over: all of them, or with
+        # folds as columns each column's own, (n_tags,) in the widest float.
+        n = self.data.averaged_over
+        self.n = float(n) if isinstance(n, int) else xp.astype(xp.asarray(n), self.wide)
         self.weight_total = xp.astype(self.data.weight_sum, self.wide)
         self.prior = None
 
@@ -133,9 +156,11 @@ class FullBatchObjective:
         pi, gamma = self.rates(params)
         grad_coef, grad_intercept, loglik, s_a, s_ya, s_y = self.data.sums(
             coef, intercept, pi, gamma, self.wide)
-        n = float(self.n)
+        n = self.n
         alpha = self.alpha
-        grad_coef = grad_coef / n + alpha * coef
+        per_tag = n if isinstance(n, float) else xp.astype(n, coef.dtype)
+        grad_coef = grad_coef / (per_tag if isinstance(n, float) else per_tag[:, None])
+        grad_coef = grad_coef + alpha * coef
         penalty = xp.vecdot(coef, coef) * (alpha if isinstance(alpha, float) else alpha[:, 0])
         data_value = -loglik / n + 0.5 * xp.astype(penalty, self.wide)
         pi_w, gamma_w = (xp.astype(r, self.wide) for r in (pi, gamma))
@@ -143,7 +168,7 @@ class FullBatchObjective:
         grad_v = (gamma_w * (self.weight_total - s_a)
                   - (self.weight_total - s_y - s_a + s_ya)) / n
         aux = (data_value, s_a, s_ya, s_y, grad_u, grad_v)
-        values, grads = self.total(params, aux, (grad_coef, grad_intercept / n))
+        values, grads = self.total(params, aux, (grad_coef, grad_intercept / per_tag))
         return values, grads, aux
 
     def total(self, params, aux, weight_grads=None, grads=None):
@@ -186,7 +211,7 @@ class FullBatchTrainer:
         config = model._config()
         self.objective = FullBatchObjective(
             X, Y, weights, config.alpha, model.pi_, model.gamma_, config.learn_pi,
-            config.learn_gamma, config.batch_size, xp, device,
+            config.learn_gamma, config.batch_size, xp, device, model._fold_columns,
         )
         self.objective.prior = config.noise_prior
         params = (model.coef_, model.intercept_)
@@ -211,7 +236,7 @@ class FullBatchTrainer:
         params, aux = optimizer.params, optimizer.aux
         pi, gamma = objective.rates(params)
         weight = xp.astype(objective.weight_total, params[0].dtype)
-        safe = weight if float(weight) > 0 else xp.ones_like(weight)
+        safe = xp.where(weight > 0, weight, xp.ones_like(weight))  # per column with folds
         stats = tuple(xp.astype(s, params[0].dtype) / safe for s in aux[1:4])
         model._set_state(TrainingState(
             coef=params[0], intercept=params[1], previous_coef=None,

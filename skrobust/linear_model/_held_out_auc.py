@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust._array_api import to_numpy
-from skrobust.linear_model import _em
+from skrobust.linear_model import _effort, _em
 from skrobust.linear_model._dask_pass import is_dask_collection
 from skrobust.linear_model._sgd_em import dense_rows, minibatch_bounds, take_rows
 
@@ -80,28 +80,42 @@ def auc_rows(X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
     return X, dense_rows(Y), weights, bins
 
 
-def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
+def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS, columns=None):
     """Each column's AUC of the held-out tags ``Y`` ranked by the fitted ``model``'s
     P(tag | x) (with each row's effort-bin rates, ``bins``, or the pooled ones), on
-    the rows :func:`auc_rows` keeps; a host NumPy array of shape (n_columns,)."""
+    the rows :func:`auc_rows` keeps; a host NumPy array of shape (n_columns,).
+    ``columns``: the model's columns that ``Y``'s columns are (a slice; default all
+    of them), as when cross-validation folds are columns of one model."""
     X, Y, weights, bins = auc_rows(X, Y, weights, xp, bins, max_rows)
+    n_columns = Y.shape[1]
+    if columns is None:
+        columns = slice(0, n_columns)
+    coef, intercept = model.coef_[columns, :], model.intercept_[columns]
     if is_dask_collection(X):
         # Only the scores of these rows come to the client, not features.
-        scores = _dask_scores(model, X, xp)
-        score_block = lambda columns: scores[:, columns]  # noqa: E731
+        scores = _dask_scores(coef, intercept, X, xp)
+        score_block = lambda block: scores[:, block]  # noqa: E731
     else:
-        score_block = lambda columns: (  # noqa: E731
-            safe_sparse_dot(X, model.coef_[columns, :].T) + model.intercept_[columns])
-    pi, gamma = model._row_rates(bins, xp, Y if bins is not None else None)
-    n_columns = Y.shape[1]
+        score_block = lambda block: (  # noqa: E731
+            safe_sparse_dot(X, coef[block, :].T) + intercept[block])
+    pi, gamma = _column_rates(model, bins, xp, Y, columns)
     step = max(1, BLOCK_ENTRIES // max(X.shape[0], 1))
     parts = []
     for start in range(0, n_columns, step):
-        columns = slice(start, min(start + step, n_columns))
-        tag_score = _em.log_tag_probability(score_block(columns), pi[..., columns],
-                                            gamma[..., columns], xp)
-        parts.append(to_numpy(tag_auc(tag_score, Y[:, columns], weights, xp)))
+        block = slice(start, min(start + step, n_columns))
+        tag_score = _em.log_tag_probability(score_block(block), pi[..., block],
+                                            gamma[..., block], xp)
+        parts.append(to_numpy(tag_auc(tag_score, Y[:, block], weights, xp)))
     return np.concatenate(parts)
+
+
+def _column_rates(model, bins, xp, Y, columns):
+    """(pi, gamma) of the model's ``columns`` to score ``Y``'s rows with: per entry
+    from the rows' effort bins, or the pooled per-column rates."""
+    if bins is None:
+        return model.pi_[columns], model.gamma_[columns]
+    return _effort.row_rates(model.pi_effort_[:, columns], model.gamma_effort_[:, columns],
+                             bins, xp, Y)
 
 
 def image_auc_sums(model, X, Y, weights, xp, bins=None):
@@ -131,10 +145,10 @@ def image_auc_sums(model, X, Y, weights, xp, bins=None):
     return total, weight
 
 
-def _dask_scores(model, X, xp):
+def _dask_scores(coef, intercept, X, xp):
     """Decision scores of dask rows, computed block by block on the cluster."""
-    coef = np.asarray(to_numpy(model.coef_)).T
-    intercept = np.asarray(to_numpy(model.intercept_))
+    coef = np.asarray(to_numpy(coef)).T
+    intercept = np.asarray(to_numpy(intercept))
     scores = X.map_blocks(lambda block: safe_sparse_dot(block, coef) + intercept,
                           chunks=(X.chunks[0], (coef.shape[1],)), dtype=coef.dtype)
     return xp.asarray(np.asarray(scores.compute()))

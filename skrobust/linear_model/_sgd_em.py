@@ -167,11 +167,11 @@ _E_STEP_BLOCK_BYTES = 2**20
 
 
 def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False, groups=None,
-           entry_terms=None):
+           entry_terms=None, mask=None):
     """Scores of a minibatch and their E-step: (sigma - alpha, weighted sums, loglik),
     the log-likelihood summed, or per tag with ``per_tag``. Tagging effort: ``groups``
-    the per-bin weights and ``entry_terms`` the rates per entry (see
-    :func:`._em.step_terms`).
+    the per-bin weights and ``entry_terms`` the rates per entry; ``mask`` the rows
+    each column trains on (see :func:`._em.step_terms`).
 
     The scores array is the E-step's work space and becomes sigma - alpha. The
     E-step holds up to five more (rows x tags) arrays, so in host memory it takes
@@ -184,7 +184,8 @@ def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False, groups=
     blocks = row_blocks(n_rows, row_bytes, xp, _E_STEP_BLOCK_BYTES)
     if len(blocks) == 1:
         return _em.step_terms(scores, Y_b, pi, gamma, w_b, xp, overwrite_scores=True,
-                              per_tag=per_tag, groups=groups, entry_terms=entry_terms)
+                              per_tag=per_tag, groups=groups, entry_terms=entry_terms,
+                              mask=mask)
     sums = loglik = None
     for rows in blocks:
         residual, block_sums, block_loglik = _em.step_terms(
@@ -193,6 +194,7 @@ def e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp, per_tag=False, groups=
             groups=None if groups is None else tuple(g[:, rows] for g in groups),
             entry_terms=None if entry_terms is None else tuple(
                 t[rows, :] for t in entry_terms),
+            mask=None if mask is None else mask[rows, :],
         )
         scores[rows, :] = residual
         if sums is None:
@@ -220,7 +222,15 @@ def minibatch_bounds(n_samples, batch_size):
     return list(zip(edges[:-1], edges[1:]))
 
 
-def train_pass(state, X, Y, weights, order, config, xp, effort=None):
+def fold_mask(fold_columns, index, dtype, xp):
+    """The minibatch's 0/1 (rows x columns) mask of the rows each column trains on,
+    from ``fold_columns`` = (rows' membership of each fold's training set (n_samples,
+    n_folds), each column's fold (n_columns,)): see :mod:`._fold_columns`."""
+    in_training, column_fold = fold_columns
+    return xp.astype(xp.take(take_rows(in_training, index, xp), column_fold, axis=1), dtype)
+
+
+def train_pass(state, X, Y, weights, order, config, xp, effort=None, fold_columns=None):
     """One pass of stochastic EM over ``X`` in minibatches, leaving ``state`` as it was.
 
     Parameters
@@ -241,6 +251,10 @@ def train_pass(state, X, Y, weights, order, config, xp, effort=None):
         The effort bins of each row's untagged and tagged entries (the same array
         twice unless a tag does not count towards its own effort), on the data's
         device; the state then has per-bin rates and statistics.
+    fold_columns : None or pair of arrays
+        Cross-validation folds as columns (see :func:`fold_mask`): each column
+        trains only on its fold's training rows, its EM statistics and gradient
+        averaged over them.
 
     Returns
     -------
@@ -285,8 +299,9 @@ def train_pass(state, X, Y, weights, order, config, xp, effort=None):
             groups = _effort.bin_weights(untagged, w_b, pi_cells.shape[0], xp)
             groups = (groups, groups if tagged is untagged
                       else _effort.bin_weights(tagged, w_b, pi_cells.shape[0], xp))
+        mask = None if fold_columns is None else fold_mask(fold_columns, index, coef.dtype, xp)
         sigma_minus_alpha, sums, loglik = e_step(X_b, Y_b, w_b, coef, intercept, pi, gamma, xp,
-                                                 groups=groups, entry_terms=terms)
+                                                 groups=groups, entry_terms=terms, mask=mask)
         del groups, terms
         del Y_b
         total_loss = total_loss - loglik / n_tags
@@ -294,7 +309,7 @@ def train_pass(state, X, Y, weights, order, config, xp, effort=None):
         if config.learn_pi or config.learn_gamma:
             # A minibatch whose weights sum to 0 carries no information: its step
             # size is 0 (decided on the device, without a sync).
-            w_sum = xp.sum(w_b)
+            w_sum = xp.sum(w_b) if mask is None else w_b @ mask  # per column with folds
             has_weight = w_sum > 0
             safe_sum = xp.where(has_weight, w_sum, xp.ones_like(w_sum))
             batch_stats = tuple(total / safe_sum for total in sums)
@@ -304,8 +319,8 @@ def train_pass(state, X, Y, weights, order, config, xp, effort=None):
         # Gradient of the expected complete-data NLL (mean over the minibatch),
         # applied with momentum.
         lr = _step_size(config, n_updates)
-        step = _em.gradient_residual(sigma_minus_alpha, w_b, n_b, xp, scale=-lr)
-        del sigma_minus_alpha
+        step = _em.gradient_residual(sigma_minus_alpha, w_b, n_b, xp, scale=-lr, mask=mask)
+        del sigma_minus_alpha, mask
         target = prev_coef if prev_coef is not None else coef
         out = target if any(target is a for a in owned) else None
         new_coef = momentum_update(

@@ -66,6 +66,9 @@ class _TrainingMixin:
     # stopping has scored it): RobustLogisticRegressionCV scores its held-out fold
     # there, to choose the number of epochs along with the strength. Not a parameter.
     _epoch_callback = None
+    # Cross-validation folds as columns (see _fold_columns): the rows' fold membership
+    # and each column's fold, on the data's device; None in every other fit.
+    _fold_columns = None
 
     def _fit(self, X, y, sample_weight, tag_effort=None):
         """fit's work, inside its guard."""
@@ -358,7 +361,7 @@ class _TrainingMixin:
         # NumPy's overflow warnings on the way there would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
             state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, config, xp,
-                                          effort=bins)
+                                          effort=bins, fold_columns=self._fold_columns)
             alpha = config.alpha if isinstance(config.alpha, float) else config.alpha[:, 0]
             penalty, finite = state.squared_norm_and_finite(xp, alpha)
             loss = float(mean_loss + 0.5 * penalty / Y.shape[1])

@@ -6,10 +6,12 @@ import warnings
 import array_api_strict
 import numpy as np
 import pytest
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 
 from skrobust import RobustLogisticRegression
+from skrobust._array_api import to_numpy
 from skrobust.datasets import make_tagged_classification
 from skrobust.linear_model._auto_alpha import (
     AUTO_ALPHAS,
@@ -115,7 +117,9 @@ def test_same_choice_on_array_api_strict(many_features):
     X, Y, _, _ = many_features
     X, Y = X[:300, :20], Y[:300]
     host = RobustLogisticRegression(random_state=0, max_iter=12).fit(X, Y)
-    strict = RobustLogisticRegression(random_state=0, max_iter=12).fit(
-        array_api_strict.asarray(X), array_api_strict.asarray(Y))
-    assert strict.alpha_ == host.alpha_
-    np.testing.assert_allclose(np.asarray(strict.alpha_path_), host.alpha_path_, atol=1e-6)
+    device = array_api_strict.Device("device1")
+    with sklearn.config_context(array_api_dispatch=True):  # else converted to NumPy
+        strict = RobustLogisticRegression(random_state=0, max_iter=12).fit(
+            array_api_strict.asarray(X, device=device), array_api_strict.asarray(Y, device=device))
+    assert strict.alpha_ == host.alpha_ and strict.alpha_path_.device == device
+    np.testing.assert_allclose(to_numpy(strict.alpha_path_), host.alpha_path_, atol=1e-6)

@@ -4,10 +4,14 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import KFold, ShuffleSplit
 
 from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV, noise_prior_from_clean
-from skrobust._array_api import numpy_namespace
+from skrobust._array_api import numpy_namespace, to_numpy
+from skrobust.linear_model._auto_alpha import choose_strength
 from skrobust.linear_model._sgd_em import TrainingConfig, em_step_size, minibatch_bounds
 from skrobust.datasets import make_tagged_classification
 
@@ -139,71 +143,127 @@ def test_pi_prior_per_tag_from_clean_images(tagged):
 def test_cv_scores_every_strength_and_refits_the_best(tagged):
     X, Y, _ = tagged
     alphas = [1e-4, 1e-1, 10.0]
-    cv = _quiet(RobustLogisticRegressionCV(alphas=alphas, cv=3, max_iter=15, random_state=0),
+    cv = _quiet(RobustLogisticRegressionCV(alphas=alphas, cv=3, max_iter=30, random_state=0),
                 X, Y)
-    assert cv.scores_.shape == (3, 3, 4)
-    mean = cv.scores_.mean(axis=0).sum(axis=1)
-    assert cv.alpha_ == alphas[int(np.argmax(mean))]
-    # alpha=10 flattens every score: a far worse held-out likelihood, never chosen.
-    assert mean[2] < mean[0] - 0.05 and cv.alpha_ != 10.0
-    refit = _quiet(RobustLogisticRegression(alpha=cv.alpha_, max_iter=15, random_state=0), X, Y)
+    n_epochs = cv.epoch_scores_.shape[1]
+    assert cv.scores_.shape == (3, 3, 4) and cv.epoch_scores_.shape == (3, n_epochs, 3)
+    # The folds' mean AUC per epoch and strength decides, as alpha="auto" does.
+    assert (cv.alpha_, cv.max_iter_) == choose_strength(cv.epoch_scores_.mean(axis=0), alphas)
+    np.testing.assert_allclose(cv.scores_.mean(axis=2), cv.epoch_scores_[:, cv.max_iter_ - 1])
+    assert np.all((cv.scores_ > 0.5) & (cv.scores_ <= 1))  # ranked better than chance
+    refit = _quiet(RobustLogisticRegression(alpha=cv.alpha_, max_iter=cv.max_iter_,
+                                            random_state=0), X, Y)
     np.testing.assert_allclose(cv.coef_, refit.coef_)
-    # Each fold's strengths are one fit: the same as fitting each strength alone.
     per_tag = _quiet(RobustLogisticRegressionCV(alphas=alphas, cv=3, alpha_per_tag=True,
-                                                max_iter=15, random_state=0), X, Y)
-    assert per_tag.alpha_.shape == (4,)
+                                                max_iter=30, random_state=0), X, Y)
+    assert per_tag.alpha_.shape == (4,) and set(per_tag.alpha_) <= set(alphas)
     assert not hasattr(RobustLogisticRegressionCV(), "partial_fit")
 
 
-def test_cv_one_fold_matches_a_plain_fit_on_that_fold(tagged):
-    """The columns of one strength in the stacked fold fit are exactly the model that
-    strength alone would give (pi_prior=None: no prior shared across strengths)."""
-    X, Y, _ = tagged
-    params = dict(max_iter=4, tol=None, shuffle=False, pi_prior=None)
-    folds = [(np.arange(1000, 3000), np.arange(1000))]
-    cv = RobustLogisticRegressionCV(alphas=[1e-3, 1e-1], cv=folds, **params).fit(X, Y)
-    for i, a in enumerate([1e-3, 1e-1]):
-        alone = RobustLogisticRegression(alpha=a, **params).fit(X[1000:], Y[1000:])
-        held_out = alone.tag_log_likelihood(X[:1000], Y[:1000]) / 1000
-        np.testing.assert_allclose(cv.scores_[0, i], held_out, rtol=1e-9)
+def _ranked(model, X, Y):
+    """Each tag's ROC AUC of Y ranked by the model's P(tag | x)."""
+    P = model.predict_tag_proba(X)
+    return np.array([roc_auc_score(Y[:, t], P[:, t]) for t in range(Y.shape[1])])
 
 
-def test_cv_one_fold_path_matches_plain_fits_of_each_length(tagged):
-    """choose_max_iter scores the fold's model after every epoch: row e of the path is
-    a plain fit of e + 1 epochs, scored on the held-out fold."""
+@pytest.mark.parametrize("setting", ["missing", "missing+spurious", "effort", "lbfgs"])
+def test_cv_fold_columns_match_plain_fits_on_each_fold(tagged, setting):
+    """Folds as columns of one model: at full batch every fold's columns, after
+    every epoch, are the model a plain fit on that fold's training rows gives for
+    that many epochs (the same held-out AUCs), for every strength, with either noise
+    model, with tagging effort, and by L-BFGS (an epoch is one iteration)."""
     X, Y, _ = tagged
-    params = dict(tol=None, shuffle=False, pi_prior=None)
-    folds = [(np.arange(1000, 3000), np.arange(1000))]
-    cv = RobustLogisticRegressionCV(alphas=[1e-3, 1e-1], cv=folds, max_iter=4,
-                                    choose_max_iter=True, **params).fit(X, Y)
-    assert cv.epoch_scores_.shape == (1, 4, 2)
-    for epochs in (1, 3):
-        alone = _quiet(RobustLogisticRegression(alpha=1e-1, max_iter=epochs, **params),
-                       X[1000:], Y[1000:])
-        held_out = float(np.sum(alone.tag_log_likelihood(X[:1000], Y[:1000]))) / 1000
-        assert cv.epoch_scores_[0, epochs - 1, 1] == pytest.approx(held_out, rel=1e-9)
-    best = np.unravel_index(np.argmax(cv.epoch_scores_[0]), (4, 2))
-    assert (cv.max_iter_, cv.alpha_) == (best[0] + 1, [1e-3, 1e-1][best[1]])
-    np.testing.assert_allclose(cv.scores_.sum(axis=2), cv.epoch_scores_[:, cv.max_iter_ - 1])
+    noise = "missing" if setting in ("effort", "lbfgs") else setting
+    effort = np.random.default_rng(0).integers(0, 12, size=len(X)) if setting == "effort" else None
+    params = dict(noise=noise, batch_size=len(X), tol=None, shuffle=False, pi_prior=None,
+                  gamma_prior=None, solver="lbfgs" if setting == "lbfgs" else "sgd")
+    alphas = [1e-3, 1e-1]
+    folds = list(KFold(3).split(X))
+    cv = RobustLogisticRegressionCV(alphas=alphas, cv=folds, max_iter=4, choose_max_iter=False,
+                                    **params).fit(X, Y, tag_effort=effort)
+    assert cv.epoch_scores_.shape == (3, 4, 2) and cv.max_iter_ == 4
+    for fold, (train, test) in enumerate(folds):
+        for epochs in (1, 4):
+            for i, a in enumerate(alphas):
+                alone = _quiet(RobustLogisticRegression(alpha=a, max_iter=epochs, **params),
+                               X[train], Y[train],
+                               tag_effort=None if effort is None else effort[train])
+                expected = _ranked(alone, X[test], Y[test]) if effort is None else None
+                if expected is not None:
+                    if epochs == 4:
+                        np.testing.assert_allclose(cv.scores_[fold, i], expected, rtol=1e-9)
+                    assert cv.epoch_scores_[fold, epochs - 1, i] == pytest.approx(
+                        expected.mean(), rel=1e-9)
+                else:  # ranked with each row's effort-bin rates: compare the weights
+                    held = alone.tag_log_likelihood(X[test], Y[test], tag_effort=effort[test])
+                    assert np.all(np.isfinite(held))
+                    assert cv.epoch_scores_[fold, epochs - 1, i] > 0.5
+    if effort is not None:  # the path's own columns, checked directly
+        _check_effort_path_columns(X, Y, effort, folds, alphas, params)
+
+
+def _check_effort_path_columns(X, Y, effort, folds, alphas, params):
+    from skrobust.linear_model._auto_alpha import path_model, repeat_columns
+    from skrobust.linear_model._fold_columns import fold_membership
+
+    n_tags = Y.shape[1]
+    model = path_model(dict(params, max_iter=3, alpha=0.0, random_state=None, effort="given",
+                            effort_bins=RobustLogisticRegression().effort_bins,
+                            **{k: v for k, v in RobustLogisticRegression().get_params().items()
+                               if k not in params and k not in ("max_iter", "alpha",
+                                                                "random_state", "effort",
+                                                                "effort_bins")}),
+                       np.tile(alphas, len(folds)), n_tags)
+    model._fold_columns = (fold_membership(folds, len(X)),
+                           np.repeat(np.arange(len(folds)), len(alphas) * n_tags))
+    _quiet(model, X, repeat_columns(Y, len(folds) * len(alphas), numpy_namespace),
+           tag_effort=effort)
+    for fold, (train, _) in enumerate(folds):
+        for i, a in enumerate(alphas):
+            alone = _quiet(RobustLogisticRegression(alpha=a, max_iter=3, **params),
+                           X[train], Y[train], tag_effort=effort[train])
+            columns = slice((fold * len(alphas) + i) * n_tags,
+                            (fold * len(alphas) + i + 1) * n_tags)
+            np.testing.assert_allclose(model.coef_[columns], alone.coef_, rtol=1e-9,
+                                       atol=1e-12)
+            np.testing.assert_allclose(model.pi_effort_[:, columns], alone.pi_effort_,
+                                       rtol=1e-9)
+
+
+def test_cv_any_folds_and_clear_errors(tagged):
+    """Overlapping test sets (ShuffleSplit) train as well as KFold's; a fold with no
+    held-out rows is refused by name; n_jobs, which no longer does anything, warns."""
+    X, Y, _ = tagged
+    shuffled = _quiet(RobustLogisticRegressionCV(alphas=[1e-3, 1e-1], max_iter=10,
+                                                 cv=ShuffleSplit(4, test_size=0.3,
+                                                                 random_state=0),
+                                                 random_state=0), X, Y)
+    assert shuffled.scores_.shape == (4, 2, 4) and np.all(shuffled.scores_ > 0.5)
+    with pytest.raises(ValueError, match="fold 1 has 3000 training and 0 held-out"):
+        RobustLogisticRegressionCV(cv=[(np.arange(1500), np.arange(1500, 3000)),
+                                       (np.arange(3000), np.arange(0))]).fit(X, Y)
+    with pytest.warns(FutureWarning, match="n_jobs"):
+        _quiet(RobustLogisticRegressionCV(alphas=[1e-3], cv=2, max_iter=2, n_jobs=2), X, Y)
 
 
 def test_cv_chooses_fewer_epochs_where_more_overfit():
-    """150 images of 100 features: separable, so held-out tags are predicted best
-    after a few epochs; the refit stops there, without a ConvergenceWarning."""
-    X, Y, _ = make_tagged_classification(n_samples=150, n_features=100, n_tags=3, pi=0.4,
+    """150 images, 10 informative features and 200 of noise: held-out tags are
+    ranked best after a few epochs (then the noise is fitted); the path stops soon
+    after, and the refit there, without a ConvergenceWarning."""
+    X, Y, _ = make_tagged_classification(n_samples=150, n_features=10, n_tags=3, pi=0.4,
                                          random_state=0)
+    X = np.hstack([X, np.random.default_rng(0).normal(size=(150, 200))])
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         cv = RobustLogisticRegressionCV(alphas=[1e-5, 1e-3], cv=3, max_iter=60,
-                                        choose_max_iter=True, random_state=0).fit(X, Y)
+                                        random_state=0).fit(X, Y)
     assert cv.max_iter_ < 30 and cv.n_iter_ <= cv.max_iter_
-    mean = cv.epoch_scores_.mean(axis=0)
-    assert mean[cv.max_iter_ - 1].max() > mean[-1].max()  # the last epoch scores worse
+    assert cv.epoch_scores_.shape[1] < 60  # the path stopped too
     fixed = _quiet(RobustLogisticRegressionCV(alphas=[1e-5, 1e-3], cv=3, max_iter=60,
-                                              random_state=0), X, Y)
-    assert fixed.max_iter_ == 60 and fixed.epoch_scores_.shape == (3, 1, 2)
-    np.testing.assert_allclose(fixed.epoch_scores_[:, 0], mean_last := cv.epoch_scores_[:, -1])
-    assert np.all(np.isfinite(mean_last))
+                                              choose_max_iter=False, random_state=0), X, Y)
+    assert fixed.max_iter_ == 60 and fixed.epoch_scores_.shape[1] == 60
+    mean = fixed.epoch_scores_.mean(axis=0)
+    assert mean[cv.max_iter_ - 1].max() > mean[-1].max()  # training on ranks worse
 
 
 @pytest.mark.parametrize("alphas", [[-1.0], [], [[1e-3, 1e-2]], [np.inf]])
@@ -223,3 +283,29 @@ def test_warm_start_takes_the_new_alpha_and_prior(tagged):
     _quiet(model, X, Y)
     assert float(np.sum(model.coef_ ** 2)) < 0.1 * weak_norm
     np.testing.assert_array_equal(model.pi_prior_, np.tile([50.0, 2.0], (4, 1)))
+
+
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+def test_cv_same_choice_on_other_namespaces(tagged, namespace):
+    """The fold columns' masks and held-out rows live on the data's device: the same
+    path and choice as NumPy on array_api_strict's second device and torch CPU."""
+    X, Y, _ = tagged
+    X, Y = X[:600], Y[:600]
+    if namespace == "torch":
+        torch = pytest.importorskip("torch")
+        convert = lambda a: torch.asarray(a, device="cpu")  # noqa: E731
+    else:
+        import array_api_strict
+
+        device = array_api_strict.Device("device1")
+        convert = lambda a: array_api_strict.asarray(a, device=device)  # noqa: E731
+    params = dict(alphas=[1e-3, 1e-1], cv=3, max_iter=8, random_state=0)
+    host = _quiet(RobustLogisticRegressionCV(**params), X, Y)
+    with sklearn.config_context(array_api_dispatch=True):
+        other = _quiet(RobustLogisticRegressionCV(**params), convert(X), convert(Y))
+    assert (other.alpha_, other.max_iter_) == (host.alpha_, host.max_iter_)
+    np.testing.assert_allclose(to_numpy(other.epoch_scores_), host.epoch_scores_, atol=1e-9)
+    if namespace == "torch":
+        assert isinstance(other.coef_, torch.Tensor) and isinstance(other.scores_, torch.Tensor)
+    else:
+        assert other.coef_.device == device and other.scores_.device == device

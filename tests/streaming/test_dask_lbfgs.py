@@ -195,18 +195,33 @@ def test_bad_input_leaves_model_unchanged(client, data, reference):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_cross_validation_on_the_cluster(scheduler, data):
-    """RobustLogisticRegressionCV: each fold's fit (all strengths as columns of one
-    weight matrix) and its held-out score run on the cluster; same choice, scores
-    and refit as in memory."""
+def test_cross_validation_on_the_cluster(scheduler, data, monkeypatch):
+    """RobustLogisticRegressionCV: all folds and strengths train as the columns of
+    one model, data-parallel (one DaskPass with the rows' fold membership in its
+    blocks: one pass per iteration serves every fold), and the held-out rows are
+    scored on the cluster (uneven blocks, an empty one, Y chunked otherwise); same
+    path, choice, scores and refit as in memory."""
+    from skrobust.linear_model import _dask_pass
+
     X, Y = data
     params = dict(solver="lbfgs", batch_size=200, max_iter=15, alphas=[1e-3, 1e-1], cv=3,
                   random_state=0)
     expected = RobustLogisticRegressionCV(**params).fit(X, Y)
-    model = RobustLogisticRegressionCV(**params).fit(da.from_array(X, chunks=400),
-                                                    da.from_array(Y, chunks=400))
-    assert model.alpha_ == expected.alpha_
-    np.testing.assert_allclose(model.scores_, expected.scores_, rtol=1e-6)
+    passes = []
+    init = _dask_pass.DaskPass.__init__
+
+    def counted(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        passes.append(self)
+
+    monkeypatch.setattr(_dask_pass.DaskPass, "__init__", counted)
+    model = RobustLogisticRegressionCV(**params).fit(
+        da.from_array(X, chunks=X_CHUNKS), da.from_array(Y, chunks=(X_CHUNKS[0], 3)))
+    with_folds = [p for p in passes if p.column_fold is not None]
+    assert len(with_folds) == 1 and with_folds[0].n_passes >= model.epoch_scores_.shape[1]
+    assert (model.alpha_, model.max_iter_) == (expected.alpha_, expected.max_iter_)
+    np.testing.assert_allclose(model.epoch_scores_, expected.epoch_scores_, atol=1e-6)
+    np.testing.assert_allclose(model.scores_, expected.scores_, atol=1e-6)
     np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=1e-6)
 
 
