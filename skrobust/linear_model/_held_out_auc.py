@@ -35,7 +35,9 @@ def tag_auc(scores, Y, weights, xp):
 
     Ties count one half (the mean of the two orders that put tied negatives before
     and after tied positives). Columns without both classes (of positive weight) get
-    NaN.
+    NaN. One sort of the scores serves scores without ties; with ties (common in
+    float32 among thousands of rows, and duplicate images tie in every column) two
+    sorts of integer keys more.
 
     Parameters
     ----------
@@ -51,19 +53,32 @@ def tag_auc(scores, Y, weights, xp):
     w_pos = weights[:, None] * positive
     w_neg = weights[:, None] * (1 - positive)
     pairs = xp.sum(w_pos, axis=0) * xp.sum(w_neg, axis=0)
-    wins = 0.0
-    for tie_key in (positive, 1 - positive):  # tied negatives first, then last
-        by_key = xp.argsort(tie_key, axis=0, stable=True)
-        order = xp.take_along_axis(
-            by_key,
-            xp.argsort(xp.take_along_axis(scores, by_key, axis=0), axis=0, stable=True),
-            axis=0,
-        )
-        neg_sorted = xp.take_along_axis(w_neg, order, axis=0)
-        below = xp.cumulative_sum(neg_sorted, axis=0) - neg_sorted
-        wins = wins + xp.sum(xp.take_along_axis(w_pos, order, axis=0) * below, axis=0)
+    order = xp.argsort(scores, axis=0)
+    ranked = xp.take_along_axis(scores, order, axis=0)
+    new_value = ranked[1:, ...] != ranked[:-1, ...]
+    if bool(xp.all(new_value)):  # no ties: every negative below a positive is a win
+        wins = 2 * _wins_in_order(order, w_pos, w_neg, xp)
+    else:
+        # Rank the tie groups (0, 1, ... in score order), then order by (group, class)
+        # with tied negatives first and with them last: a sort of small integers
+        # each, not two more stable sorts of the scores.
+        first = xp.zeros((1, scores.shape[1]), dtype=xp.int64, device=scores.device)
+        group = xp.cumulative_sum(xp.concat([first, xp.astype(new_value, xp.int64)]), axis=0)
+        label = xp.astype(xp.take_along_axis(positive, order, axis=0), xp.int64)
+        wins = 0.0
+        for key in (2 * group + label, 2 * group + 1 - label):
+            wins = wins + _wins_in_order(
+                xp.take_along_axis(order, xp.argsort(key, axis=0), axis=0), w_pos, w_neg, xp)
     nan = xp.asarray(math.nan, dtype=scores.dtype, device=scores.device)
     return xp.where(pairs > 0, wins / (2 * xp.where(pairs > 0, pairs, 1)), nan)
+
+
+def _wins_in_order(order, w_pos, w_neg, xp):
+    """Per column, sum over positives of the negatives' weight before them in
+    ``order``."""
+    neg_sorted = xp.take_along_axis(w_neg, order, axis=0)
+    below = xp.cumulative_sum(neg_sorted, axis=0) - neg_sorted
+    return xp.sum(xp.take_along_axis(w_pos, order, axis=0) * below, axis=0)
 
 
 def auc_rows(X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):

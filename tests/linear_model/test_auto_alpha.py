@@ -37,9 +37,13 @@ def many_features():
     return X[:800], Y[:800], X[800:], Z[800:]
 
 
-def test_tag_auc_is_sklearns_weighted_auc_with_ties_as_one_half():
+@pytest.mark.parametrize("decimals", [1, None])
+def test_tag_auc_is_sklearns_weighted_auc_with_ties_as_one_half(decimals):
+    """With ties (the scores rounded) and without (one sort serves then)."""
     rng = np.random.RandomState(0)
-    scores = np.round(rng.randn(400, 4), 1)  # many ties
+    scores = rng.randn(400, 4)
+    if decimals is not None:
+        scores = np.round(scores, decimals)  # many ties
     Y = rng.rand(400, 4) < 0.3
     Y[:, 3] = False  # one class only: NaN
     weights = rng.rand(400)
