@@ -6,7 +6,7 @@ Side by side in one run, per data split (medians over splits):
   strength (at most ``max_iter`` = 100 epochs);
 * ``default_fit``: RobustLogisticRegression().fit, whose ``alpha="auto"`` trains 7
   strengths on one held-out split and refits the best;
-* ``cv_fit``: RobustLogisticRegressionCV().fit (8 strengths, 5 folds, all 40 copies
+* ``cv_fit``: RobustLogisticRegressionCV().fit (7 strengths, 5 folds, all 35 copies
   of the tags as the columns of one model, the path stopped when it stops
   improving, then the refit);
 * ``cv3_fit``: the same with ``cv=3``.
@@ -15,7 +15,7 @@ Data: ``--dataset mirflickr12k`` (the at-scale real set, 70% of 12,541 photos to
 train on per split: ``../shared/data``), or ``synthetic`` (make_tagged_classification
 with ``--n``, ``--d``, ``--tags``, one split per repeat).
 
-By arithmetic alone the CV path does 5 x 8 / (0.9 x 7) = 6.3 times the matrix work
+By arithmetic alone the CV path does 5 x 7 / (0.9 x 7) = 5.6 times the matrix work
 per epoch of the default's path; the epochs each path runs decide the rest.
 
 Usage: python benchmarks/bench_cv.py [--dataset mirflickr12k] [--splits 3]

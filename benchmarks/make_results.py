@@ -38,7 +38,7 @@ SECTIONS = {
         "CPU baseline at 81 and 1,000 tags.",
     ),
     "cv": (
-        "Model selection: RobustLogisticRegressionCV (8 strengths x 5 folds as columns of "
+        "Model selection: RobustLogisticRegressionCV (7 strengths x 5 folds as columns of "
         "one model) against one fit",
         "python benchmarks/bench_cv.py --dataset mirflickr12k --splits 3",
         "Goal (issue 24): RobustLogisticRegressionCV() on ~8,800 x 1,280 x 24 in <= 5x one "

@@ -25,7 +25,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval
 
 from skrobust.linear_model import _effort
-from skrobust.linear_model._auto_alpha import choose_strength, tag_mean
+from skrobust.linear_model._auto_alpha import AUTO_ALPHAS, choose_strength, tag_mean
 from skrobust.linear_model._fold_columns import fold_path
 from skrobust.linear_model._robust import RobustLogisticRegression
 
@@ -85,11 +85,11 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
     ----------
     noise : {"missing", "missing+spurious", "none"}, default="missing"
         The tag-noise model (see :class:`RobustLogisticRegression`).
-    alphas : int or array-like of float, default=8
-        The L2 strengths to try; an int n takes ``10 ** linspace(-5, 0, n)``. The
-        range is wide because the best strength varies by orders of magnitude
-        between data sets: 0.04 on 8,800 MIRFLICKR photos, and weak strengths on
-        a few hundred.
+    alphas : int or array-like of float, default=(1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0)
+        The L2 strengths to try (by default ``alpha="auto"``'s); an int n takes
+        ``10 ** linspace(-5, 0, n)``. The range is wide because the best strength
+        varies by orders of magnitude between data sets: 0.03 on 8,800 MIRFLICKR
+        photos, 0.1-1 on a few hundred of them.
     cv : int, cross-validation generator or iterable, default=5
         Folds, as in :func:`sklearn.model_selection.check_cv` (an int is a KFold;
         tag matrices cannot be stratified). Any splitter works, test sets that
@@ -177,7 +177,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         self,
         noise="missing",
         *,
-        alphas=8,
+        alphas=AUTO_ALPHAS,
         cv=5,
         alpha_per_tag=False,
         choose_max_iter=True,
