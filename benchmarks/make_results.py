@@ -169,8 +169,20 @@ def render():
             parts.append(_table(rows) if rows
                          else "```json\n" + json.dumps(payload, indent=1)[:3000] + "\n```")
             parts.append("")
-    (HERE / "RESULTS.md").write_text("\n".join(parts))
+    (HERE / "RESULTS.md").write_text("\n".join(parts) + _kept_by_hand())
     print(f"wrote {HERE / 'RESULTS.md'}")
+
+
+#: The line after which RESULTS.md holds sections written by hand (measurements with
+#: no JSON here, such as the GPU's): re-rendering keeps them as they are.
+HAND_WRITTEN = "<!-- Written by hand from here on: make_results.py keeps it. -->"
+
+
+def _kept_by_hand():
+    """The hand-written end of the current RESULTS.md, from :data:`HAND_WRITTEN` on."""
+    path = HERE / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    return "" if HAND_WRITTEN not in text else "\n" + text[text.index(HAND_WRITTEN):]
 
 
 if __name__ == "__main__":
