@@ -41,16 +41,17 @@ import numpy as np
 from _common import machine, print_table, save
 from _dask_paper_model import paper_model_rows
 
-FEATURES = Path("/work/shared/data/mirflickr25k/features/effnetlite0_thumb128.npy")
-MIRFLICKR = Path("/work/shared/data/mirflickr25k")
+#: The shared data beside the checkout (``../shared/data/mirflickr25k``).
+MIRFLICKR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mirflickr25k"
+FEATURES = Path("features") / "effnetlite0_thumb128.npy"
 ALPHA = 1e-3
 
 
-def write_data(replicas, folder):
+def write_data(replicas, folder, data_home=MIRFLICKR):
     """Standardised features and the 24 labels, replicated, as .npy files."""
     from skrobust.datasets import load_mirflickr_features
 
-    bunch = load_mirflickr_features(FEATURES, data_home=MIRFLICKR)
+    bunch = load_mirflickr_features(Path(data_home) / FEATURES, data_home=data_home)
     X = bunch.data.astype(np.float32)
     X -= X.mean(axis=0)
     X /= np.where(X.std(axis=0) > 0, X.std(axis=0), 1)
@@ -319,10 +320,12 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--note", default="")
     parser.add_argument("--output", default="dask")
+    parser.add_argument("--data-home", default=MIRFLICKR,
+                        help="the MIRFLICKR folder (tags, labels, features/)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
-        X_path, Y_path = write_data(args.replicas, Path(tmp))
+        X_path, Y_path = write_data(args.replicas, Path(tmp), args.data_home)
         shape = np.load(X_path, mmap_mode="r").shape
         print(f"data {shape}, {os.path.getsize(X_path) / 1e9:.2f} GB of features")
         rows, curves, models = [], {}, {}
