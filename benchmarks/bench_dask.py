@@ -320,6 +320,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--note", default="")
     parser.add_argument("--output", default="dask")
+    parser.add_argument("--more-workers", default="",
+                        help="comma-separated worker counts to run once more after 1 and 2 "
+                             "(a machine with the cores for them), e.g. 4,8")
     parser.add_argument("--data-home", default=MIRFLICKR,
                         help="the MIRFLICKR folder (tags, labels, features/)")
     args = parser.parse_args(argv)
@@ -338,6 +341,11 @@ def main(argv=None):
                 key = f"dask{workers}_{run}"
                 row, models[key], curves[key] = run_dask(X_path, Y_path, workers, args, run)
                 rows.append(row)
+        more = [int(w) for w in args.more_workers.split(",") if w]
+        for workers in more:
+            key = f"dask{workers}_1"
+            row, models[key], curves[key] = run_dask(X_path, Y_path, workers, args, 1)
+            rows.append(row)
         row, curves["inc"] = run_incremental(X_path, Y_path, args)
         rows.append(row)
 
@@ -350,7 +358,7 @@ def main(argv=None):
         row["s_to_lbfgs_final_1e-3"] = time_to(curves[key], tight)
     per_pass = {w: float(np.median([r["s_per_pass"] for r in rows
                                     if r["workers"] == w and r["contender"].startswith("dask lbfgs")]))
-                for w in (1, 2)}
+                for w in [1, 2] + more}
     dask2 = [r for r in rows if r["workers"] == 2 and r["contender"].startswith("dask lbfgs")]
     # What a quiet machine would give, from CPU time (immune to other jobs' load):
     # per pass, the busiest worker's CPU plus the driver's (scheduler included),
@@ -383,6 +391,12 @@ def main(argv=None):
                "MB_moved_while_loading", "peak_rss_MB_per_worker", "worker_cpu_s_per_pass",
                "driver_cpu_s_per_pass"]
     summary["worker_blas"] = dask2[-1]["worker_blas"]
+    for w in more:  # the scaling beyond 2 workers, and where L-BFGS overtakes Incremental
+        summary[f"throughput_{w}_over_1_workers"] = per_pass[1] / per_pass[w]
+        reached = [r["s_to_incremental_best_loss"] for r in rows if r["workers"] == w
+                   and r["contender"].startswith("dask lbfgs")]
+        summary[f"faster_to_incremental_best_loss_than_incremental_{w}_workers"] = (
+            inc_time / reached[0] if reached[0] and inc_time else None)
     rows = [{c: r.get(c) for c in columns} for r in rows]
     print_table(rows, columns)
     for key, value in summary.items():
