@@ -458,7 +458,8 @@ CONTENDERS = {
     "rlr_cv": rlr_contender({}, cv=True, note="RobustLogisticRegressionCV() defaults"),
     "rlr_clean_pi": Contender(fit_rlr_clean_pi, uses_clean=True,
                               note="RLR, pi fixed at its clean-image posterior mean"),
-    # the strength and the number of epochs chosen together by the held-out likelihood
+    # the strength and the number of epochs chosen together (the default since
+    # 2026-12-04, by the held-out tags' AUC; before, by their likelihood and off)
     "rlr_cv_epochs": rlr_contender({"choose_max_iter": True}, cv=True,
                                    note="RobustLogisticRegressionCV(choose_max_iter=True)"),
     "rlr_cv_tag": rlr_contender({"alpha_per_tag": True}, cv=True,
