@@ -22,10 +22,10 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from skrobust.linear_model import _effort
-from skrobust.linear_model._auto_alpha import AUTO_ALPHAS, choose_strength, tag_mean
+from skrobust.linear_model._auto_alpha import AUTO_ALPHAS, choose_strength, criterion, tag_mean
 from skrobust.linear_model._fold_columns import fold_path
 from skrobust.linear_model._robust import RobustLogisticRegression
 
@@ -94,6 +94,14 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
         Folds, as in :func:`sklearn.model_selection.check_cv` (an int is a KFold;
         tag matrices cannot be stratified). Any splitter works, test sets that
         overlap too; every fold needs training and held-out rows.
+    scoring : {"auto", "auc", "log_likelihood"}, default="auto"
+        What each fold's held-out rows score: "auc", the held-out tags' mean per-tag
+        ROC AUC (images ranked by P(tag | x)); "log_likelihood", their observed-data
+        log-likelihood per unit of weight (the log-loss, for ``noise="none"``).
+        "auto": "log_likelihood" with ``noise="none"`` (labels taken as true: the
+        AUC, blind to the weights' scale, kept rising with the strength there and
+        chose the grid's strongest), else "auc" (the likelihood of tags under the
+        noise model kept improving while pi drifted and the ranking got worse).
     alpha_per_tag : bool, default=False
         Choose each tag's strength from its own held-out score (noisy for rare tags)
         rather than one strength for the mean score of all tags. The tags still
@@ -126,8 +134,9 @@ random_state, pos_label, verbose
     alphas_ : ndarray of shape (n_alphas,)
         The strengths tried.
     scores_ : ndarray of shape (n_folds, n_alphas, n_tags)
-        Held-out ROC AUC of each tag, per fold and strength, after ``max_iter_``
-        epochs (NaN where a fold's held-out rows lack a class of the tag).
+        Held-out score of each tag (see ``scoring``), per fold and strength, after
+        ``max_iter_`` epochs (an AUC is NaN where a fold's held-out rows lack a
+        class of the tag).
     epoch_scores_ : ndarray of shape (n_folds, n_epochs_run, n_alphas)
         The mean over tags after every epoch the path ran: what ``max_iter_`` and
         ``alpha_`` were chosen on.
@@ -168,6 +177,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         },
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "cv": ["cv_object"],
+        "scoring": [StrOptions({"auto", "auc", "log_likelihood"})],
         "alpha_per_tag": ["boolean"],
         "choose_max_iter": ["boolean"],
         "n_jobs": [Integral, None],
@@ -179,6 +189,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         *,
         alphas=AUTO_ALPHAS,
         cv=5,
+        scoring="auto",
         alpha_per_tag=False,
         choose_max_iter=True,
         n_jobs=None,
@@ -211,6 +222,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         self.noise = noise
         self.alphas = alphas
         self.cv = cv
+        self.scoring = scoring
         self.alpha_per_tag = alpha_per_tag
         self.choose_max_iter = choose_max_iter
         self.n_jobs = n_jobs
@@ -242,7 +254,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
 
     def _model_params(self):
         """The parameters every inner RobustLogisticRegression fit gets."""
-        own = {"alphas", "cv", "alpha_per_tag", "choose_max_iter", "n_jobs"}
+        own = {"alphas", "cv", "scoring", "alpha_per_tag", "choose_max_iter", "n_jobs"}
         return {k: v for k, v in self.get_params(deep=False).items() if k not in own}
 
     def _alpha_grid(self):
@@ -304,8 +316,9 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
                     "held-out rows; every fold needs both."
                 )
         params = self._model_params()
+        scored_by = criterion(self.noise) if self.scoring == "auto" else self.scoring
         path = fold_path(self, X_valid, Y, weights, xp, folds, alphas, effort,
-                         stop=self.choose_max_iter)
+                         stop=self.choose_max_iter, scored_by=scored_by)
         n_epochs, chosen, row = _choose(path, alphas, self.alpha_per_tag,
                                         self.choose_max_iter, self.max_iter)
         final = RobustLogisticRegression(**{**params, "alpha": chosen, "max_iter": n_epochs})

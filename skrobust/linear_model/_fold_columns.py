@@ -20,8 +20,14 @@ the fold's (its weight is k/(k-1) of a separate fit's: 1.25x at 5 folds).
 import numpy as np
 
 from skrobust.linear_model import _effort
-from skrobust.linear_model._auto_alpha import path_model, repeat_columns, tag_mean, train_path
-from skrobust.linear_model._held_out_auc import auc_rows, held_out_tag_auc
+from skrobust.linear_model._auto_alpha import (
+    held_out_rows,
+    held_out_scores,
+    path_model,
+    repeat_columns,
+    tag_mean,
+    train_path,
+)
 from skrobust.linear_model._sgd_em import row_index, take_rows
 
 
@@ -41,10 +47,10 @@ def _on_device(values, like, xp):
     return index if isinstance(index, np.ndarray) else xp.asarray(values, device=like.device)
 
 
-def _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort):
-    """Each fold's held-out rows, prepared once for its per-epoch AUC (see
-    :func:`._held_out_auc.auc_rows`): features, tags repeated per strength, weights
-    and effort bins."""
+def _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort, scored_by):
+    """Each fold's held-out rows, prepared once for its per-epoch score (see
+    :func:`._auto_alpha.held_out_rows`): features, tags repeated per strength,
+    weights and effort bins."""
     if effort is not None:
         edges = _effort.check_effort_edges(estimator.effort_bins)
         own_tag = estimator.effort == "given"
@@ -57,16 +63,18 @@ def _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort):
                          for b in _effort.entry_bins(effort[test], edges, own_tag))
             if own_tag:  # one array twice, as _effort expects where they agree
                 bins = (bins[0], bins[0])
-        held.append(auc_rows(take_rows(X, rows, xp),
-                             repeat_columns(take_rows(Y, rows, xp), n_alphas, xp),
-                             take_rows(weights, rows, xp), xp, bins))
+        held.append(held_out_rows(take_rows(X, rows, xp),
+                                  repeat_columns(take_rows(Y, rows, xp), n_alphas, xp),
+                                  take_rows(weights, rows, xp), xp, bins, scored_by))
     return held
 
 
-def fold_path(estimator, X, Y, weights, xp, folds, alphas, effort=None, stop=True):
-    """Every fold's held-out per-tag ROC AUC after every epoch, for every strength:
-    (n_epochs_run, n_folds, n_alphas, n_tags), NaN where a tag lacks a class among
-    a fold's held-out rows.
+def fold_path(estimator, X, Y, weights, xp, folds, alphas, effort=None, stop=True,
+              scored_by="auc"):
+    """Every fold's held-out per-tag score after every epoch, for every strength:
+    (n_epochs_run, n_folds, n_alphas, n_tags). ``scored_by``: "auc" (NaN where a tag
+    lacks a class among a fold's held-out rows) or "log_likelihood" (per unit of
+    weight; see :func:`._auto_alpha.criterion`).
 
     ``estimator`` gives the training parameters (those of RobustLogisticRegression)
     and ``folds`` the (train, test) host row indices. With ``stop``, the path ends
@@ -77,7 +85,7 @@ def fold_path(estimator, X, Y, weights, xp, folds, alphas, effort=None, stop=Tru
     n_samples, n_tags = X.shape[0], Y.shape[1]
     n_folds, n_alphas = len(folds), len(alphas)
     width = n_alphas * n_tags  # one fold's columns
-    held = _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort)
+    held = _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort, scored_by)
     model = path_model(estimator.get_params(deep=False), np.tile(alphas, n_folds), n_tags,
                        warm_start=False, early_stopping=False, verbose=0)
     model._fold_columns = (
@@ -88,8 +96,8 @@ def fold_path(estimator, X, Y, weights, xp, folds, alphas, effort=None, stop=Tru
 
     def score(fitted):
         per_fold.append(np.stack([
-            np.reshape(held_out_tag_auc(fitted, *held[fold][:3], xp, held[fold][3],
-                                        columns=slice(fold * width, (fold + 1) * width)),
+            np.reshape(held_out_scores(fitted, held[fold], xp, scored_by,
+                                       columns=slice(fold * width, (fold + 1) * width)),
                        (n_alphas, n_tags))
             for fold in range(n_folds)
         ]))

@@ -95,6 +95,30 @@ def auc_rows(X, Y, weights, xp, bins=None, max_rows=MAX_ROWS):
     return X, dense_rows(Y), weights, bins
 
 
+def column_view(model, columns=None):
+    """The fitted ``model``'s ``columns`` (a slice; default all) as a model of their
+    own, with what the scoring code reads (weights, rates, ``_row_rates``,
+    ``batch_size``): a fold's or a strength's copy of the tags on a path."""
+    from types import SimpleNamespace
+
+    columns = slice(None) if columns is None else columns
+    cells = getattr(model, "pi_effort_", None)
+    view = SimpleNamespace(
+        coef_=model.coef_[columns, :], intercept_=model.intercept_[columns],
+        pi_=model.pi_[columns], gamma_=model.gamma_[columns], batch_size=model.batch_size,
+        pi_effort_=None if cells is None else cells[:, columns],
+        gamma_effort_=None if cells is None else model.gamma_effort_[:, columns],
+    )
+
+    def row_rates(bins, xp, Y=None):
+        if bins is None:
+            return view.pi_, view.gamma_
+        return _effort.row_rates(view.pi_effort_, view.gamma_effort_, bins, xp, Y)
+
+    view._row_rates = row_rates
+    return view
+
+
 def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS, columns=None):
     """Each column's AUC of the held-out tags ``Y`` ranked by the fitted ``model``'s
     P(tag | x) (with each row's effort-bin rates, ``bins``, or the pooled ones), on
@@ -103,17 +127,15 @@ def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS, col
     of them), as when cross-validation folds are columns of one model."""
     X, Y, weights, bins = auc_rows(X, Y, weights, xp, bins, max_rows)
     n_columns = Y.shape[1]
-    if columns is None:
-        columns = slice(0, n_columns)
-    coef, intercept = model.coef_[columns, :], model.intercept_[columns]
+    model = column_view(model, columns)
     if is_dask_collection(X):
         # Only the scores of these rows come to the client, not features.
-        scores = _dask_scores(coef, intercept, X, xp)
+        scores = _dask_scores(model.coef_, model.intercept_, X, xp)
         score_block = lambda block: scores[:, block]  # noqa: E731
     else:
         score_block = lambda block: (  # noqa: E731
-            safe_sparse_dot(X, coef[block, :].T) + intercept[block])
-    pi, gamma = _column_rates(model, bins, xp, Y, columns)
+            safe_sparse_dot(X, model.coef_[block, :].T) + model.intercept_[block])
+    pi, gamma = model._row_rates(bins, xp, Y if bins is not None else None)
     step = max(1, BLOCK_ENTRIES // max(X.shape[0], 1))
     parts = []
     for start in range(0, n_columns, step):
@@ -124,13 +146,17 @@ def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS, col
     return np.concatenate(parts)
 
 
-def _column_rates(model, bins, xp, Y, columns):
-    """(pi, gamma) of the model's ``columns`` to score ``Y``'s rows with: per entry
-    from the rows' effort bins, or the pooled per-column rates."""
-    if bins is None:
-        return model.pi_[columns], model.gamma_[columns]
-    return _effort.row_rates(model.pi_effort_[:, columns], model.gamma_effort_[:, columns],
-                             bins, xp, Y)
+def held_out_log_likelihood(model, X, Y, weights, xp, bins=None, columns=None):
+    """Each column's observed-data log-likelihood of the held-out tags per unit of
+    weight, the fitted ``model``'s ``columns`` (default all) scoring ``Y``; a host
+    NumPy array of shape (n_columns,). Dask rows are scored on the cluster."""
+    from skrobust.linear_model._training import _TrainingMixin  # which imports this
+
+    sums = _TrainingMixin._log_likelihood_sums(column_view(model, columns), X, Y, weights,
+                                               xp, bins)
+    total = weights.sum() if is_dask_collection(weights) else xp.sum(weights)
+    total = float(total.compute() if is_dask_collection(total) else total)
+    return np.asarray(to_numpy(sums), dtype=float) / max(total, 1e-300)
 
 
 def image_auc_sums(model, X, Y, weights, xp, bins=None):

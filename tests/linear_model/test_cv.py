@@ -309,3 +309,33 @@ def test_cv_same_choice_on_other_namespaces(tagged, namespace):
         assert isinstance(other.coef_, torch.Tensor) and isinstance(other.scores_, torch.Tensor)
     else:
         assert other.coef_.device == device and other.scores_.device == device
+
+
+@pytest.mark.parametrize("noise", ["none", "missing"])
+def test_cv_scores_by_the_held_out_log_likelihood(tagged, noise):
+    """scoring="log_likelihood" (the default with noise="none"): each fold's columns
+    score its held-out rows' observed log-likelihood per example, as a plain fit on
+    the fold's training rows does with tag_log_likelihood."""
+    X, Y, _ = tagged
+    params = dict(noise=noise, batch_size=len(X), tol=None, shuffle=False, pi_prior=None)
+    folds = list(KFold(2).split(X))
+    scoring = "auto" if noise == "none" else "log_likelihood"
+    cv = RobustLogisticRegressionCV(alphas=[1e-3, 1e-1], cv=folds, max_iter=3, scoring=scoring,
+                                    choose_max_iter=False, **params).fit(X, Y)
+    for fold, (train, test) in enumerate(folds):
+        for i, a in enumerate([1e-3, 1e-1]):
+            alone = _quiet(RobustLogisticRegression(alpha=a, max_iter=3, **params),
+                           X[train], Y[train])
+            expected = alone.tag_log_likelihood(X[test], Y[test]) / len(test)
+            np.testing.assert_allclose(cv.scores_[fold, i], expected, rtol=1e-9)
+    assert np.all(cv.scores_ < 0)
+
+
+def test_plain_lr_auto_alpha_is_chosen_by_the_likelihood(tagged):
+    """alpha="auto" with noise="none" (labels taken as true) scores its path by the
+    held-out log-likelihood: per example and tag, negative, not an AUC."""
+    X, Y, _ = tagged
+    model = _quiet(RobustLogisticRegression(noise="none", max_iter=10, random_state=0), X, Y)
+    assert np.all(model.alpha_path_ < 0)
+    noisy = _quiet(RobustLogisticRegression(max_iter=10, random_state=0), X, Y)
+    assert np.all((noisy.alpha_path_ > 0.5) & (noisy.alpha_path_ <= 1))

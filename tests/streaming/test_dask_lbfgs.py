@@ -195,17 +195,19 @@ def test_bad_input_leaves_model_unchanged(client, data, reference):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_cross_validation_on_the_cluster(scheduler, data, monkeypatch):
+@pytest.mark.parametrize("noise", ["missing", "none"])
+def test_cross_validation_on_the_cluster(scheduler, data, monkeypatch, noise):
     """RobustLogisticRegressionCV: all folds and strengths train as the columns of
     one model, data-parallel (one DaskPass with the rows' fold membership in its
     blocks: one pass per iteration serves every fold), and the held-out rows are
-    scored on the cluster (uneven blocks, an empty one, Y chunked otherwise); same
-    path, choice, scores and refit as in memory."""
+    scored on the cluster (their AUC, or with noise="none" their log-likelihood;
+    uneven blocks, an empty one, Y chunked otherwise); same path, choice, scores and
+    refit as in memory."""
     from skrobust.linear_model import _dask_pass
 
     X, Y = data
     params = dict(solver="lbfgs", batch_size=200, max_iter=15, alphas=[1e-3, 1e-1], cv=3,
-                  random_state=0)
+                  random_state=0, noise=noise)
     expected = RobustLogisticRegressionCV(**params).fit(X, Y)
     passes = []
     init = _dask_pass.DaskPass.__init__
