@@ -56,19 +56,26 @@ def tag_auc(scores, Y, weights, xp):
     order = xp.argsort(scores, axis=0)
     ranked = xp.take_along_axis(scores, order, axis=0)
     new_value = ranked[1:, ...] != ranked[:-1, ...]
+    del ranked
     if bool(xp.all(new_value)):  # no ties: every negative below a positive is a win
         wins = 2 * _wins_in_order(order, w_pos, w_neg, xp)
     else:
         # Rank the tie groups (0, 1, ... in score order), then order by (group, class)
         # with tied negatives first and with them last: a sort of small integers
-        # each, not two more stable sorts of the scores.
-        first = xp.zeros((1, scores.shape[1]), dtype=xp.int64, device=scores.device)
-        group = xp.cumulative_sum(xp.concat([first, xp.astype(new_value, xp.int64)]), axis=0)
-        label = xp.astype(xp.take_along_axis(positive, order, axis=0), xp.int64)
-        wins = 0.0
-        for key in (2 * group + label, 2 * group + 1 - label):
-            wins = wins + _wins_in_order(
-                xp.take_along_axis(order, xp.argsort(key, axis=0), axis=0), w_pos, w_neg, xp)
+        # each, not two more stable sorts of the scores (int32 keys: less memory).
+        first = xp.zeros((1, scores.shape[1]), dtype=xp.int32, device=scores.device)
+        group = xp.cumulative_sum(xp.concat([first, xp.astype(new_value, xp.int32)]), axis=0,
+                                  dtype=xp.int32)
+        del new_value
+        group *= 2
+        label = xp.astype(xp.take_along_axis(positive, order, axis=0), xp.int32)
+        wins = _wins_in_order(xp.take_along_axis(order, xp.argsort(group + label, axis=0),
+                                                 axis=0), w_pos, w_neg, xp)
+        label -= 1  # 1 - label = -(label - 1): positives first now
+        group -= label
+        del label
+        wins = wins + _wins_in_order(xp.take_along_axis(order, xp.argsort(group, axis=0),
+                                                        axis=0), w_pos, w_neg, xp)
     nan = xp.asarray(math.nan, dtype=scores.dtype, device=scores.device)
     return xp.where(pairs > 0, wins / (2 * xp.where(pairs > 0, pairs, 1)), nan)
 
