@@ -28,9 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import KFold
 
+from skrobust.metrics import annotation_scores
+
 # The package's own mean per-tag AUC (over tags with both classes), so the benchmark
 # and the demo's experiments score AUC the same way.
-from skrobust.metrics import annotation_scores
 from skrobust.metrics._utils import mean_tag_auc as mean_auc
 
 from _head import LinearHead, fit_linear_head, log_sigmoid, sigmoid, weighted_bce
