@@ -241,3 +241,34 @@ def test_effort_option_adds_the_effort_contender_which_gets_the_tag_counts():
     split.n_tags = np.random.default_rng(1).integers(0, 30, 300)
     result = run_quality.run_split(split, ["rlr_effort"], verbose=False)
     assert "rlr_effort" in result["scores"] and not result["skipped"]
+
+
+@pytest.mark.parametrize("name", ["epr_clean", "em_clean"])  # llr_clean: same code, slower
+def test_clean_tuned_contenders_choose_c_by_the_clean_images(name):
+    # C is the argmax of the clean images' F@k along the path (ties: strongest), not
+    # the strongest edge where the per-tag AUC of the tags sends epr/em/llr at scale;
+    # the runner records the choice as for the CV-tuned contenders. 100 noise features
+    # make weak penalties overfit (measured: C = 0.1 and 1.0 of logspace(-9, 2, 12)).
+    X, Y, Z = make_tagged_classification(n_samples=600, n_features=8, n_tags=12, pi=0.5,
+                                         random_state=2)
+    X = np.hstack([X, np.random.default_rng(3).standard_normal((600, 100))])
+    perm = np.random.default_rng(0).permutation(600)
+    split = Bunch(name="tiny/0", X=X.astype(np.float32), Y=Y, Z=Z,
+                  tag_names=[str(t) for t in range(12)], train=perm[:400], test=perm[400:],
+                  clean=perm[:50], true_pi=np.full(12, 0.5))
+    result = run_quality.run_split(split, [name], verbose=False)
+    C = result["chosen_C"][name]
+    assert min(_contenders.C_GRID) < C < max(_contenders.C_GRID)
+    a = _data.split_arrays(split)
+    model = _contenders.CONTENDERS[name].fit(a.X_train, a.Y_train, seed=0,
+                                             X_clean=a.X_clean, Z_clean=a.Z_clean)
+    assert model.C == C
+    f1 = model.clean_f1_
+    assert model.C == _contenders.C_GRID[int(np.argmax(f1))]
+    # its F@k on the clean images is that of the returned fit, above the intercepts'
+    S = model.decision_function(a.X_clean)
+    from skrobust.metrics import annotation_scores
+
+    assert annotation_scores(a.Z_clean, S, k=5).f1 == pytest.approx(f1.max())
+    assert f1.max() > f1[0]
+    assert _contenders.CONTENDERS["llr_clean"].uses_clean

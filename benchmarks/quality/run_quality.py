@@ -134,7 +134,8 @@ def run_split(split, contenders, *, seed=None, standardize=True, verbose=True):
                 out["warnings"][name] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
             out["scores"][name] = _scores.score(model, a.X_test, a.Z_test, pi_ref=pi_ref,
                                                 k=annotation_k(split))
-            if getattr(model, "C", None) is not None and hasattr(model, "cv_auc_"):
+            tuned = hasattr(model, "cv_auc_") or hasattr(model, "clean_f1_")
+            if getattr(model, "C", None) is not None and tuned:
                 out["chosen_C"][name] = float(model.C)
                 if model.C in (min(C_GRID), max(C_GRID)):
                     out["warnings"].setdefault(name, []).append(
