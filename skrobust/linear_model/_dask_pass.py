@@ -324,7 +324,7 @@ class DaskPass:
     @property
     def weight_sum(self):
         """The sample weights' total, in their dtype (one small computation); with
-        folds as columns, per column (computed with ``n``, see __init__)."""
+        folds as columns, per column (computed in __init__, with ``averaged_over``)."""
         if not hasattr(self, "_weight_sum"):
             self._weight_sum = np.asarray(
                 self._weights.astype(np.float64).sum().compute(), dtype=self._weights.dtype)
