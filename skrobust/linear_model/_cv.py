@@ -76,7 +76,10 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
     of :class:`RobustLogisticRegression` with k folds instead of one held-out split:
     a steadier choice, at about k times its cost. All folds and strengths train
     together, as the columns of one weight matrix (each row trains the folds whose
-    training set holds it), so the data is read once per epoch.
+    training set holds it), so the data is read once per epoch. That matrix has
+    ``n_folds * n_alphas`` copies of the tags (35 by default), and dense tags are
+    repeated as many times: at thousands of tags, fewer folds or strengths (or
+    ``alpha="auto"``, one split and 7 copies) keep it in memory.
 
     Every parameter of :class:`RobustLogisticRegression` except ``alpha`` and
     ``warm_start`` is accepted and used for every fit.
