@@ -24,6 +24,7 @@ from skrobust.linear_model._held_out_auc import (
     auc_rows,
     held_out_log_likelihood,
     held_out_tag_auc,
+    total_weight,
 )
 from skrobust.linear_model._sgd_em import row_index, take_rows
 
@@ -108,19 +109,23 @@ def criterion(noise):
 
 def held_out_rows(X, Y, weights, xp, bins, scored_by):
     """Held-out rows as the criterion reads them, prepared once for every epoch:
-    for the AUC cut and densified (:func:`._held_out_auc.auc_rows`), else as given."""
+    (X, Y, weights, bins, total weight or None). For the AUC cut and densified
+    (:func:`._held_out_auc.auc_rows`); for the likelihood as given, with their total
+    weight (a cluster round trip for dask weights, so not one every epoch)."""
     if scored_by == "auc":
-        return auc_rows(X, Y, weights, xp, bins)
-    return X, Y, weights, bins
+        return auc_rows(X, Y, weights, xp, bins) + (None,)
+    return X, Y, weights, bins, total_weight(weights, xp)
 
 
 def held_out_scores(model, held, xp, scored_by, columns=None):
     """Each of the fitted path ``model``'s ``columns`` (default all) scored on the
-    prepared ``held`` rows by ``scored_by`` (see :func:`criterion`): a host array,
-    higher is better."""
+    prepared ``held`` rows (:func:`held_out_rows`) by ``scored_by`` (see
+    :func:`criterion`): a host array, higher is better."""
+    X, Y, weights, bins, total = held
     if scored_by == "auc":
-        return held_out_tag_auc(model, *held[:3], xp, held[3], columns=columns)
-    return held_out_log_likelihood(model, *held[:3], xp, held[3], columns=columns)
+        return held_out_tag_auc(model, X, Y, weights, xp, bins, columns=columns)
+    return held_out_log_likelihood(model, X, Y, weights, xp, bins, columns=columns,
+                                   total=total)
 
 
 def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS, effort=None):

@@ -18,6 +18,22 @@ def _tags_per_row(Y, xp):
     return np.asarray(to_numpy(xp.sum(xp.astype(Y != 0, xp.int64), axis=1)), dtype=np.int64)
 
 
+def entry_bins_on_device(counts, edges, own_tag, like, xp):
+    """:func:`._effort.entry_bins` of the host ``counts`` (bin ``edges``; ``own_tag``:
+    a tag counts towards its own effort) as integer arrays on ``like``'s device, one
+    array twice where they agree; None without counts. For a model not fitted yet
+    (the CV estimator's folds) as for a fitted one."""
+    if counts is None:
+        return None
+    untagged, tagged = _effort.entry_bins(counts, edges, own_tag)
+    if not is_numpy_namespace(xp):
+        device = get_namespace_and_device(like)[2]
+        same = tagged is untagged
+        untagged = xp.asarray(untagged, device=device)
+        tagged = untagged if same else xp.asarray(tagged, device=device)
+    return untagged, tagged
+
+
 class _EffortMixin:
     """``tag_effort`` of fit/partial_fit/score/tag_log_likelihood/predict_tag_proba."""
 
@@ -61,16 +77,10 @@ class _EffortMixin:
     def _effort_bins_on_device(self, counts, like, xp, own_tag=None):
         """The (untagged, tagged) entries' bins of each row, as integer arrays on
         ``like``'s device (one array twice where they agree), or None."""
-        if counts is None:
+        if counts is None:  # models saved before effort existed have no effort_bins_
             return None
         own_tag = self._effort_own_tag if own_tag is None else own_tag
-        untagged, tagged = _effort.entry_bins(counts, self.effort_bins_, own_tag)
-        if not is_numpy_namespace(xp):
-            device = get_namespace_and_device(like)[2]
-            same = tagged is untagged
-            untagged = xp.asarray(untagged, device=device)
-            tagged = untagged if same else xp.asarray(tagged, device=device)
-        return untagged, tagged
+        return entry_bins_on_device(counts, self.effort_bins_, own_tag, like, xp)
 
     def _prediction_bins(self, tag_effort, Y, n_samples, like, xp):
         """Bins of a scoring call's ``tag_effort`` (with its tags ``Y``), or of a

@@ -28,6 +28,7 @@ from skrobust.linear_model._auto_alpha import (
     tag_mean,
     train_path,
 )
+from skrobust.linear_model._effort_state import entry_bins_on_device
 from skrobust.linear_model._sgd_em import row_index, take_rows
 
 
@@ -40,29 +41,16 @@ def fold_membership(folds, n_samples):
     return in_training
 
 
-def _on_device(values, like, xp):
-    """A host array where ``like`` (the features) lives: as is for NumPy and
-    scipy.sparse, on ``like``'s device otherwise."""
-    index = row_index(values, like, xp)
-    return index if isinstance(index, np.ndarray) else xp.asarray(values, device=like.device)
-
-
 def _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort, scored_by):
     """Each fold's held-out rows, prepared once for its per-epoch score (see
     :func:`._auto_alpha.held_out_rows`): features, tags repeated per strength,
     weights and effort bins."""
-    if effort is not None:
-        edges = _effort.check_effort_edges(estimator.effort_bins)
-        own_tag = estimator.effort == "given"
+    edges = None if effort is None else _effort.check_effort_edges(estimator.effort_bins)
     held = []
     for _, test in folds:
         rows = row_index(test, X, xp)
-        bins = None
-        if effort is not None:
-            bins = tuple(_on_device(b, X, xp)
-                         for b in _effort.entry_bins(effort[test], edges, own_tag))
-            if own_tag:  # one array twice, as _effort expects where they agree
-                bins = (bins[0], bins[0])
+        bins = None if effort is None else entry_bins_on_device(
+            effort[test], edges, estimator.effort == "given", X, xp)
         held.append(held_out_rows(take_rows(X, rows, xp),
                                   repeat_columns(take_rows(Y, rows, xp), n_alphas, xp),
                                   take_rows(weights, rows, xp), xp, bins, scored_by))
@@ -88,10 +76,9 @@ def fold_path(estimator, X, Y, weights, xp, folds, alphas, effort=None, stop=Tru
     held = _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort, scored_by)
     model = path_model(estimator.get_params(deep=False), np.tile(alphas, n_folds), n_tags,
                        warm_start=False, early_stopping=False, verbose=0)
-    model._fold_columns = (
-        _on_device(fold_membership(folds, n_samples), X, xp),
-        _on_device(np.repeat(np.arange(n_folds), width), X, xp),
-    )
+    # On the data's device (row_index leaves NumPy, scipy.sparse and dask as they are).
+    model._fold_columns = (row_index(fold_membership(folds, n_samples), X, xp),
+                           row_index(np.repeat(np.arange(n_folds), width), X, xp))
     per_fold = []
 
     def score(fitted):

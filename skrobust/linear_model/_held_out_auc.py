@@ -22,8 +22,9 @@ import numpy as np
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust._array_api import to_numpy
-from skrobust.linear_model import _effort, _em
+from skrobust.linear_model import _em
 from skrobust.linear_model._dask_pass import is_dask_collection
+from skrobust.linear_model._effort_state import _EffortMixin
 from skrobust.linear_model._sgd_em import dense_rows, minibatch_bounds, take_rows
 
 #: Held-out rows the AUC is computed on, at most.
@@ -118,13 +119,7 @@ def column_view(model, columns=None):
         pi_effort_=None if cells is None else cells[:, columns],
         gamma_effort_=None if cells is None else model.gamma_effort_[:, columns],
     )
-
-    def row_rates(bins, xp, Y=None):
-        if bins is None:
-            return view.pi_, view.gamma_
-        return _effort.row_rates(view.pi_effort_, view.gamma_effort_, bins, xp, Y)
-
-    view._row_rates = row_rates
+    view._row_rates = lambda bins, xp, Y=None: _EffortMixin._row_rates(view, bins, xp, Y)
     return view
 
 
@@ -155,16 +150,23 @@ def held_out_tag_auc(model, X, Y, weights, xp, bins=None, max_rows=MAX_ROWS, col
     return np.concatenate(parts)
 
 
-def held_out_log_likelihood(model, X, Y, weights, xp, bins=None, columns=None):
+def total_weight(weights, xp):
+    """The held-out rows' total weight as a host float (summed on the cluster for
+    dask weights): what :func:`held_out_log_likelihood` divides by."""
+    total = weights.sum() if is_dask_collection(weights) else xp.sum(weights)
+    return float(total.compute() if is_dask_collection(total) else total)
+
+
+def held_out_log_likelihood(model, X, Y, weights, xp, bins=None, columns=None, total=None):
     """Each column's observed-data log-likelihood of the held-out tags per unit of
     weight, the fitted ``model``'s ``columns`` (default all) scoring ``Y``; a host
-    NumPy array of shape (n_columns,). Dask rows are scored on the cluster."""
+    NumPy array of shape (n_columns,). Dask rows are scored on the cluster. ``total``:
+    the rows' :func:`total_weight`, when the caller scores them every epoch."""
     from skrobust.linear_model._training import _TrainingMixin  # which imports this
 
     sums = _TrainingMixin._log_likelihood_sums(column_view(model, columns), X, Y, weights,
                                                xp, bins)
-    total = weights.sum() if is_dask_collection(weights) else xp.sum(weights)
-    total = float(total.compute() if is_dask_collection(total) else total)
+    total = total_weight(weights, xp) if total is None else total
     return np.asarray(to_numpy(sums), dtype=float) / max(total, 1e-300)
 
 
