@@ -232,7 +232,8 @@ def _check_effort_path_columns(X, Y, effort, folds, alphas, params):
 
 def test_cv_any_folds_and_clear_errors(tagged):
     """Overlapping test sets (ShuffleSplit) train as well as KFold's; a fold with no
-    held-out rows is refused by name; n_jobs, which no longer does anything, warns."""
+    held-out rows and an unknown scoring are refused by name; n_jobs, which no
+    longer does anything, warns."""
     X, Y, _ = tagged
     shuffled = _quiet(RobustLogisticRegressionCV(alphas=[1e-3, 1e-1], max_iter=10,
                                                  cv=ShuffleSplit(4, test_size=0.3,
@@ -242,6 +243,8 @@ def test_cv_any_folds_and_clear_errors(tagged):
     with pytest.raises(ValueError, match="fold 1 has 3000 training and 0 held-out"):
         RobustLogisticRegressionCV(cv=[(np.arange(1500), np.arange(1500, 3000)),
                                        (np.arange(3000), np.arange(0))]).fit(X, Y)
+    with pytest.raises(ValueError, match="scoring"):
+        RobustLogisticRegressionCV(scoring="accuracy").fit(X, Y)
     with pytest.warns(FutureWarning, match="n_jobs"):
         _quiet(RobustLogisticRegressionCV(alphas=[1e-3], cv=2, max_iter=2, n_jobs=2), X, Y)
 
