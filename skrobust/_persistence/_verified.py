@@ -27,8 +27,10 @@ _BLOCK = 1 << 20
 # model's arrays are members of their own; this bounds what a crafted file can make
 # json.loads hold.
 MAX_MANIFEST_BYTES = 256 << 20
+# NotImplementedError: zipfile's answer to a directory entry whose "version needed
+# to extract" byte was damaged into one it does not support ("zip file version 23.5").
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
-               struct.error, UnicodeDecodeError)
+               struct.error, UnicodeDecodeError, NotImplementedError)
 
 
 def _hash_range(f, start, length):
