@@ -75,7 +75,10 @@ def path_model(params, alphas, n_tags, **overrides):
 
     params = {name: value for name, value in params.items()
               if name in RobustLogisticRegression._parameter_constraints}
-    params.update(pos_label=None, **overrides)  # Y is already the 0/1 tag matrix
+    # Y is already the 0/1 tag matrix; the copies learn pi by EM unless ``overrides``
+    # hold it ("auto" would cross-fit pi inside every path).
+    params.update(pos_label=None, pi_method="em")
+    params.update(overrides)
     for name, per_tag_ndim in (("pi_init", 1), ("gamma_init", 1), ("pi_prior", 2),
                                ("gamma_prior", 2)):
         params[name] = tile_per_tag(params[name], per_tag_ndim, len(alphas))
@@ -154,7 +157,7 @@ def held_out_path(estimator, X, Y, weights, xp, alphas=AUTO_ALPHAS, effort=None)
                          take_rows(weights, held_rows, xp), xp, held_bins, scored_by)
     model = path_model(
         estimator.get_params(deep=False), alphas, n_tags, warm_start=False,
-        early_stopping=False, verbose=0,
+        early_stopping=False, verbose=0, **estimator._path_pi_params(),
         random_state=int(estimator._rng.randint(np.iinfo(np.int32).max)),
     )
 

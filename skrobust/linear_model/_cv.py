@@ -21,12 +21,14 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skrobust.linear_model import _effort
 from skrobust.linear_model._auto_alpha import AUTO_ALPHAS, choose_strength, criterion, tag_mean
 from skrobust.linear_model._fold_columns import fold_path
+from skrobust.linear_model._label_frequency import elkan_noto_pi, resolved_pi_method
 from skrobust.linear_model._robust import RobustLogisticRegression
 
 def _never(estimator):
@@ -121,11 +123,13 @@ class RobustLogisticRegressionCV(RobustLogisticRegression):
         in parallel threads but together as the columns of one model, where the
         BLAS threads share the work. It will be removed.
     solver, learning_rate, eta0, power_t, momentum, batch_size, em_step, em_decay, \
-pi_prior, gamma_prior, pi_init, gamma_init, learn_pi, learn_gamma, effort, effort_bins, \
-max_iter, \
+pi_prior, gamma_prior, pi_init, gamma_init, learn_pi, pi_method, learn_gamma, effort, \
+effort_bins, max_iter, \
 early_stopping, validation_fraction, tol, n_iter_no_change, shuffle, \
 random_state, pos_label, verbose
-        As in :class:`RobustLogisticRegression`.
+        As in :class:`RobustLogisticRegression`. Under ``pi_method="elkan_noto"``
+        (or "auto", which resolves to it here) pi is estimated once, on all the
+        rows, and every fold and the refit hold it.
 
     Attributes
     ----------
@@ -209,6 +213,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         pi_init=0.5,
         gamma_init=0.9,
         learn_pi=True,
+        pi_method="auto",
         learn_gamma=True,
         effort="given",
         effort_bins=_effort.DEFAULT_EFFORT_BINS,
@@ -242,6 +247,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         self.pi_init = pi_init
         self.gamma_init = gamma_init
         self.learn_pi = learn_pi
+        self.pi_method = pi_method
         self.learn_gamma = learn_gamma
         self.effort = effort
         self.effort_bins = effort_bins
@@ -318,10 +324,17 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
                     f"cv's fold {fold} has {len(train)} training and {len(test)} "
                     "held-out rows; every fold needs both."
                 )
-        params = self._model_params()
+        pi_method = resolved_pi_method(self, X_valid, effort, streaming=False)
+        held_pi = {}
+        if pi_method == "elkan_noto":
+            self._rng = check_random_state(self.random_state)
+            start = np.broadcast_to(np.asarray(self.pi_init, dtype=float), (Y.shape[1],))
+            held_pi = dict(pi_method="em", learn_pi=False,
+                           pi_init=elkan_noto_pi(self, X_valid, Y, weights, xp, start))
+        params = {**self._model_params(), **held_pi}
         scored_by = criterion(self.noise) if self.scoring == "auto" else self.scoring
         path = fold_path(self, X_valid, Y, weights, xp, folds, alphas, effort,
-                         stop=self.choose_max_iter, scored_by=scored_by)
+                         stop=self.choose_max_iter, scored_by=scored_by, pi_params=held_pi)
         n_epochs, chosen, row = _choose(path, alphas, self.alpha_per_tag,
                                         self.choose_max_iter, self.max_iter)
         final = RobustLogisticRegression(**{**params, "alpha": chosen, "max_iter": n_epochs})
@@ -331,6 +344,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
             final.fit(X, y, sample_weight, tag_effort=effort)
         fitted = {k: v for k, v in final.__dict__.items() if k not in final.get_params()}
         self.__dict__.update(fitted)
+        self.pi_method_ = pi_method
         # Array attributes live on the data's namespace and device, like coef_.
         self.alpha_ = chosen if isinstance(chosen, float) else self._on_device(chosen)
         self.max_iter_ = n_epochs

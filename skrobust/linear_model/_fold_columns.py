@@ -58,7 +58,7 @@ def _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort, scored
 
 
 def fold_path(estimator, X, Y, weights, xp, folds, alphas, effort=None, stop=True,
-              scored_by="auc"):
+              scored_by="auc", pi_params=None):
     """Every fold's held-out per-tag score after every epoch, for every strength:
     (n_epochs_run, n_folds, n_alphas, n_tags). ``scored_by``: "auc" (NaN where a tag
     lacks a class among a fold's held-out rows) or "log_likelihood" (per unit of
@@ -68,14 +68,15 @@ def fold_path(estimator, X, Y, weights, xp, folds, alphas, effort=None, stop=Tru
     and ``folds`` the (train, test) host row indices. With ``stop``, the path ends
     when the folds' mean score stops improving (:func:`._auto_alpha.train_path`),
     else at ``max_iter`` or convergence. ``effort``: the rows' host tag counts or
-    None.
+    None. ``pi_params``: parameters that hold pi (``learn_pi=False`` and its
+    ``pi_init``), or None: EM learns it.
     """
     n_samples, n_tags = X.shape[0], Y.shape[1]
     n_folds, n_alphas = len(folds), len(alphas)
     width = n_alphas * n_tags  # one fold's columns
     held = _held_out_sets(estimator, X, Y, weights, xp, folds, n_alphas, effort, scored_by)
     model = path_model(estimator.get_params(deep=False), np.tile(alphas, n_folds), n_tags,
-                       warm_start=False, early_stopping=False, verbose=0)
+                       warm_start=False, early_stopping=False, verbose=0, **(pi_params or {}))
     # On the data's device (row_index leaves NumPy, scipy.sparse and dask as they are).
     model._fold_columns = (row_index(fold_membership(folds, n_samples), X, xp),
                            row_index(np.repeat(np.arange(n_folds), width), X, xp))

@@ -18,7 +18,7 @@ class _NoisePriorsMixin:
         """Resolve pi_prior/gamma_prior: "auto", None or an (n_tags, 2) Beta prior
         (None when the rate is not learned). A user's prior is used as given; an
         "auto" one keeps its last fit (none before the first pass)."""
-        learned = (self.noise != "none" and self.learn_pi,
+        learned = (self._learns_pi(),
                    self.noise == "missing+spurious" and self.learn_gamma)
         modes = []
         for value, name, learns in zip((self.pi_prior, self.gamma_prior),

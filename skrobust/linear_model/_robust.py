@@ -114,7 +114,24 @@ class RobustLogisticRegression(
         Starting ``1 - P(y=1 | z=0)`` for ``noise="missing+spurious"``; below 1 for
         the same reason. Ignored for the other noise models (gamma = 1).
     learn_pi : bool, default=True
-        Learn pi by EM. If False, pi stays at ``pi_init`` (a known tagging rate).
+        Learn pi (how, ``pi_method`` says). If False, pi stays at ``pi_init`` (a
+        known tagging rate).
+    pi_method : {"auto", "em", "elkan_noto"}, default="auto"
+        How pi is learned. "em": jointly with the classifier, by stochastic EM (the
+        paper). "elkan_noto": before the classifier, then held fixed: each tag's
+        mean P(tag | x) over its tagged rows, from a plain logistic regression
+        (``noise="none"``, its strength chosen by its held-out likelihood, this
+        estimator's other settings) cross-fitted on 5 folds (Elkan & Noto 2008);
+        a fit takes 2-4x as long. EM's pi drifts with
+        the epochs where uploaders tag with uneven effort (on 8,779 real Flickr
+        photos 0.05 early, past 0.4 late, against 0.2 measured), and the
+        classifier's scale and intercept drift with it. "auto": "elkan_noto" in
+        ``fit`` with ``noise="missing"`` and no ``tag_effort`` on in-memory data,
+        "em" otherwise (``partial_fit``, per-effort-bin rates, gamma, dask
+        arrays). ``pi_method_`` records the one used. On 8,779 real MIRFLICKR photos
+        "auto" annotated 4.3 F@5 points better than "em" (see the user guide); on
+        data drawn from the paper's model itself "em" recovers pi and
+        "elkan_noto" under-estimates it.
     learn_gamma : bool, default=True
         Learn gamma by EM under ``noise="missing+spurious"``; if False it stays at
         ``gamma_init``.
@@ -185,6 +202,9 @@ class RobustLogisticRegression(
     intercept_ : array of shape (n_tags,)
     pi_ : array of shape (n_tags,)
         Learned ``P(tag supplied | true)`` per tag.
+    pi_method_ : {"em", "elkan_noto", "fixed"}
+        How ``pi_`` was set: ``pi_method`` resolved, or "fixed" (``learn_pi=False``
+        or ``noise="none"``).
     gamma_ : array of shape (n_tags,)
         Learned ``1 - P(tag supplied | false)`` per tag.
     pi_effort_ : array of shape (n_effort_bins, n_tags) or None
@@ -280,6 +300,7 @@ class RobustLogisticRegression(
         "pi_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
         "gamma_init": [Interval(Real, 0, 1, closed="right"), "array-like"],
         "learn_pi": ["boolean"],
+        "pi_method": [StrOptions({"auto", "em", "elkan_noto"})],
         "learn_gamma": ["boolean"],
         "effort": [StrOptions({"given", "other_tags"})],
         "effort_bins": ["array-like"],
@@ -313,6 +334,7 @@ class RobustLogisticRegression(
         pi_init=0.5,
         gamma_init=0.9,
         learn_pi=True,
+        pi_method="auto",
         learn_gamma=True,
         effort="given",
         effort_bins=DEFAULT_EFFORT_BINS,
@@ -342,6 +364,7 @@ class RobustLogisticRegression(
         self.pi_init = pi_init
         self.gamma_init = gamma_init
         self.learn_pi = learn_pi
+        self.pi_method = pi_method
         self.learn_gamma = learn_gamma
         self.effort = effort
         self.effort_bins = effort_bins
@@ -430,6 +453,7 @@ class RobustLogisticRegression(
             effort = self._checked_effort(tag_effort, Y, xp, first_call)
             if first_call:
                 self._initialize(X, Y, classes, xp, names, with_effort=effort is not None)
+                self._set_pi_method(X, Y, weights, xp, effort, streaming=True)
                 self._n_examples = 0.0
                 self.validation_score_ = None
             else:

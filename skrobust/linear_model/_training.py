@@ -19,6 +19,7 @@ from skrobust.linear_model import _effort, _em
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
 from skrobust.linear_model._auto_alpha import choose_strength, held_out_path, split_rows
 from skrobust.linear_model._fit_lock import fit_lock
+from skrobust.linear_model._label_frequency import elkan_noto_pi, resolved_pi_method
 from skrobust.linear_model._full_batch import FullBatchTrainer
 from skrobust.linear_model._dask_pass import is_dask_collection
 from skrobust.linear_model._dask_pass import log_likelihood_sums as dask_log_likelihood_sums
@@ -81,6 +82,7 @@ class _TrainingMixin:
         effort = self._checked_effort(tag_effort, Y, xp, first_call=not continuing)
         if not continuing:
             self._initialize(X, Y, classes, xp, names, with_effort=effort is not None)
+            self._set_pi_method(X, Y, weights, xp, effort, streaming=False)
         else:  # a warm start keeps the weights but takes the current parameters
             self._check_tag_names(names)
             self._set_prior_modes(Y.shape[1])
@@ -266,7 +268,7 @@ class _TrainingMixin:
             pi_init = gamma_init = np.ones(n_tags)
         elif self.noise == "missing":
             gamma_init = np.ones(n_tags)
-        if self.noise != "none" and self.learn_pi and np.any(pi_init == 1.0):
+        if self._learns_pi() and np.any(pi_init == 1.0):
             warnings.warn(
                 "pi_init=1 is a fixed point of the EM updates: those tags' pi will "
                 "never move from 1. Start below 1 to learn it.",
@@ -297,6 +299,32 @@ class _TrainingMixin:
         self.loss_curve_ = []
         self._learning_rate = float(self.eta0)
         self._rng = check_random_state(self.random_state)
+
+    def _set_pi_method(self, X, Y, weights, xp, effort, streaming):
+        """Resolve ``pi_method`` for a new fit (``pi_method_``); under "elkan_noto"
+        estimate pi now and hold it (see :mod:`._label_frequency`)."""
+        self.pi_method_ = resolved_pi_method(self, X, effort, streaming)
+        if self.pi_method_ == "elkan_noto":
+            pi = elkan_noto_pi(self, X, Y, weights, xp, to_numpy(self.pi_))
+            _, _, device = get_namespace_and_device(self.coef_)
+            # Still the fresh state: start it again, at these rates.
+            self._set_state(initial_state(*self.coef_.shape, pi, to_numpy(self.gamma_), xp,
+                                          device, self.coef_.dtype))
+        self._set_prior_modes(Y.shape[1])  # no prior on a rate that is not learned
+
+    def _learns_pi(self):
+        """Whether EM updates pi: a model saved before ``pi_method_`` existed
+        learned it whenever ``learn_pi`` said so."""
+        return (self.noise != "none" and bool(self.learn_pi)
+                and getattr(self, "pi_method_", "em") == "em")
+
+    def _path_pi_params(self):
+        """The pi parameters of the models this fit trains to choose its strength
+        (``alpha="auto"``): EM's, or pi held where this fit holds it."""
+        if getattr(self, "pi_method_", "em") != "elkan_noto":
+            return dict(pi_method="em")
+        return dict(pi_method="em", learn_pi=False,
+                    pi_init=np.asarray(to_numpy(self.pi_), dtype=float))
 
     def _resolve_alpha(self, X, Y, weights, xp, effort=None):
         """Set the strength of a new fit (``alpha_``); under ``alpha="auto"`` choose it
@@ -335,7 +363,7 @@ class _TrainingMixin:
             momentum=float(self.momentum),
             batch_size=int(self.batch_size),
             em_step=1.0 if auto_em else float(self.em_step),
-            learn_pi=learns_noise and bool(self.learn_pi),
+            learn_pi=self._learns_pi(),
             learn_gamma=self.noise == "missing+spurious" and bool(self.learn_gamma),
             em_decay=float(self.em_decay) if auto_em else None,
             em_floor=self._em_floor,

@@ -54,7 +54,8 @@ def held_out():
 @pytest.fixture(scope="module")
 def fitted(data):
     X, Y, _, effort = data
-    params = dict(alpha=1e-3, random_state=0)
+    # pi by EM in both (tagging effort is EM's; the blind model's pooled pi is compared).
+    params = dict(alpha=1e-3, pi_method="em", random_state=0)
     aware = RobustLogisticRegression(**params).fit(X, Y, tag_effort=effort)
     blind = RobustLogisticRegression(**params).fit(X, Y)
     return aware, blind

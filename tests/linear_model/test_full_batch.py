@@ -25,9 +25,11 @@ def tagged():
 
 
 def _lbfgs(**params):
-    # A fixed strength (alpha="auto" would choose one, and the epochs, per fit): these
+    # A fixed strength (alpha="auto" would choose one, and the epochs, per fit) and
+    # pi by EM (the objective's own optimum, not Elkan & Noto's held estimate): these
     # tests are about the solver.
-    return RobustLogisticRegression(solver="lbfgs", **{"alpha": 1e-4, **params})
+    return RobustLogisticRegression(solver="lbfgs", **{"alpha": 1e-4, "pi_method": "em",
+                                                       **params})
 
 
 @pytest.mark.parametrize("learn", [(True, False), (True, True)])
@@ -98,7 +100,7 @@ def test_missing_model_reaches_the_em_fixed_point(tagged, pi_prior):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         sgd = RobustLogisticRegression(noise="missing", pi_prior=pi_prior, max_iter=300,
-                                       tol=None, random_state=0).fit(X, Y)
+                                       tol=None, pi_method="em", random_state=0).fit(X, Y)
     assert model.loss_curve_[-1] <= sgd.loss_curve_[-1] + 1e-6
     if pi_prior is None:  # the loss is then the whole objective: it never rises
         assert np.all(np.diff(model.loss_curve_) <= 1e-12)

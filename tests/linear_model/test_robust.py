@@ -72,7 +72,9 @@ def test_pi_is_recovered():
     X, Y, _ = make_tagged_classification(
         n_samples=100_000, n_features=20, n_tags=5, pi=true_pi, random_state=0
     )
-    model = quiet_fit(RobustLogisticRegression(random_state=0), X, Y)
+    # EM's pi: on data from the paper's model it is recovered (Elkan & Noto's, the
+    # default, is biased low there; test_label_frequency).
+    model = quiet_fit(RobustLogisticRegression(pi_method="em", random_state=0), X, Y)
     np.testing.assert_allclose(model.pi_, true_pi, atol=0.05)
     np.testing.assert_array_equal(model.gamma_, 1.0)
 
@@ -208,7 +210,7 @@ def test_partial_fit_equals_one_epoch_of_fit(tagged):
     chooses on all rows in fit and on the first chunk in a stream.)"""
     X, Y, _ = tagged
     params = dict(alpha=1e-4, shuffle=False, batch_size=100, max_iter=1, tol=None,
-                  em_step=0.01, pi_prior=None, gamma_prior=None)
+                  em_step=0.01, pi_prior=None, gamma_prior=None, pi_method="em")
     fitted = RobustLogisticRegression(**params).fit(X, Y)
     streamed = RobustLogisticRegression(**params)
     for start in range(0, 3000, 600):  # chunks are whole numbers of minibatches
@@ -363,9 +365,11 @@ def test_sample_weight_zero_equals_dropping_rows_with_full_batch(tagged):
     X, Y, _ = tagged
     weights = np.ones(3000)
     weights[::3] = 0
-    # A fixed strength: alpha="auto" holds out a random 10% of the rows it is given,
-    # which are not the same rows once some are dropped.
-    params = dict(alpha=1e-4, batch_size=3000, shuffle=False, max_iter=20, tol=None)
+    # A fixed strength and EM's pi: alpha="auto" holds out a random 10% of the rows
+    # it is given, and Elkan & Noto's pi cross-fits random folds of them, which are
+    # not the same rows once some are dropped.
+    params = dict(alpha=1e-4, batch_size=3000, shuffle=False, max_iter=20, tol=None,
+                  pi_method="em")
     # Gradients are weighted means over the minibatch's rows (SGD's convention), so
     # zero weights equal dropped rows once the weights are rescaled to the same total.
     scaled = RobustLogisticRegression(**params).fit(X, Y, sample_weight=weights * 3000 / 2000)
@@ -568,7 +572,9 @@ def cat_or_none():
 
 def test_pos_label_chooses_the_tag_in_fit_and_partial_fit(cat_or_none):
     X, y, z = cat_or_none
-    fitted = RobustLogisticRegression(pos_label="cat", random_state=0).fit(X, y)
+    # EM's pi in fit as in partial_fit, so the two compare (and on this data from the
+    # paper's model Elkan & Noto's pi is biased low: P(cat) 0.19 too high).
+    fitted = RobustLogisticRegression(pos_label="cat", pi_method="em", random_state=0).fit(X, y)
     streamed = RobustLogisticRegression(pos_label="cat", random_state=0)
     for _ in range(5):
         streamed.partial_fit(X, y, classes=["cat", "none"])
@@ -671,7 +677,7 @@ def test_early_stopping_watches_the_held_out_loss_not_pis_drift():
     held-out loss decides, so the fit stops (it ran to max_iter too, since drift
     alone counted as progress)."""
     X, Y, _ = make_tagged_classification(n_samples=4000, n_tags=5, pi=0.3, random_state=0)
-    params = dict(alpha=1e-2, random_state=0)
+    params = dict(alpha=1e-2, pi_method="em", random_state=0)  # EM's pi drifts; a held one cannot
     with pytest.warns(ConvergenceWarning, match=r"pi/gamma still moved by up to 0\.\d+ "
                       r"over the last 5\..*early_stopping=True"):
         RobustLogisticRegression(**params).fit(X, Y)

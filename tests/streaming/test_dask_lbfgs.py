@@ -24,7 +24,9 @@ pytestmark = pytest.mark.xdist_group("dask")
 N = 1500
 # Uneven row blocks with an empty one; columns split (joined by the fit).
 X_CHUNKS = ((400, 700, 0, 150, 250), (5, 3))
-PARAMS = dict(solver="lbfgs", batch_size=200, max_iter=40, random_state=0)
+# pi by EM: what dask arrays train (pi_method="auto" resolves to it there), so that
+# the in-memory fits these tests compare with train the same model.
+PARAMS = dict(solver="lbfgs", batch_size=200, max_iter=40, pi_method="em", random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +209,7 @@ def test_cross_validation_on_the_cluster(scheduler, data, monkeypatch, noise):
 
     X, Y = data
     params = dict(solver="lbfgs", batch_size=200, max_iter=15, alphas=[1e-3, 1e-1], cv=3,
-                  random_state=0, noise=noise)
+                  random_state=0, noise=noise, pi_method="em")
     expected = RobustLogisticRegressionCV(**params).fit(X, Y)
     passes = []
     init = _dask_pass.DaskPass.__init__
@@ -233,7 +235,7 @@ def test_auto_strength_on_the_cluster(scheduler, data):
     from scores computed there (uneven blocks, an empty one); the same path, choice
     and refit as in memory."""
     X, Y = data
-    params = dict(solver="lbfgs", batch_size=200, max_iter=12, random_state=0)
+    params = dict(solver="lbfgs", batch_size=200, max_iter=12, pi_method="em", random_state=0)
     expected = RobustLogisticRegression(**params).fit(X, Y)
     model = RobustLogisticRegression(**params).fit(da.from_array(X, chunks=X_CHUNKS),
                                                    da.from_array(Y, chunks=(X_CHUNKS[0], 3)))
@@ -283,3 +285,15 @@ def test_worker_killed_mid_fit(client, data, reference):
         print(f"fit completed after the kill, {model.n_iter_} iterations")
         assert_same_fit(model, reference)
     client.wait_for_workers(2, timeout=60)
+
+
+def test_pi_method_auto_is_em_on_dask_and_elkan_noto_is_refused(data):
+    """Elkan & Noto's pi cross-fits in memory: "auto" learns pi by EM on the
+    cluster, and asking for "elkan_noto" there is refused by name."""
+    X, Y = data
+    dX, dY = da.from_array(X, chunks=X_CHUNKS), da.from_array(Y, chunks=(X_CHUNKS[0], 3))
+    params = dict(solver="lbfgs", alpha=1e-3, max_iter=3, random_state=0)
+    with dask.config.set(scheduler="threads"):
+        assert RobustLogisticRegression(**params).fit(dX, dY).pi_method_ == "em"
+        with pytest.raises(ValueError, match="pi_method='elkan_noto' cross-fits in memory"):
+            RobustLogisticRegression(pi_method="elkan_noto", **params).fit(dX, dY)

@@ -1,0 +1,150 @@
+"""``pi_method="elkan_noto"``: each tag's pi estimated before the classifier trains,
+then held fixed.
+
+Why not EM's pi. pi and the classifier's intercept trade off along a ridge of the
+observed-data likelihood (the tag rate is pi times the mean of sigma), and which
+point of the ridge is the maximum depends on how sharply P(tag | x) levels off
+where the concept is surely present. Real uploaders tag with very different effort,
+so it never levels off at one rate: on 8,779 MIRFLICKR photos EM's pi was 0.05 after
+a few epochs and climbed past 0.4 after 60 (0.95 at a weak L2), while P(tag |
+concept) measured on the manual labels is about 0.2. Refitting (intercept, pi) or
+(slope, intercept, pi) per tag to the training tags with the weights fixed moved pi
+to 0.72-0.75 from the truth. At the epochs ``alpha="auto"`` chooses by ranking, pi
+was 0.10 on average, so sigma over-predicted every concept's prevalence.
+
+Elkan & Noto (2008, estimator e1) read pi off a plain classifier of the tags
+instead: if g(x) = P(tag | x) and the concept is present wherever a tag is, then g
+equals pi on the tagged rows, and the mean of g over a tag's tagged rows, each
+scored by a model that did not train on it, estimates that tag's pi. Here g is
+``RobustLogisticRegression(noise="none")`` with the estimator's own settings
+(``alpha="auto"`` chooses its strength by the held-out likelihood), cross-fitted on
+:data:`N_FOLDS` folds. The estimate is biased low wherever a concept is not
+certain from x, since a logistic g cannot level off at pi: on data drawn from the
+paper's model itself it gave 0.13-0.53 for rates 0.2-0.8, which EM recovers
+(``pi_method="em"`` is for such data).
+
+Measured (``benchmarks/quality/RESULTS.md``: RLR defaults with EM's pi against pi
+held here, everything else equal): on 8,779 photos (10 splits) F@5 +4.3 (51.0),
+log-loss against the manual labels 0.32 against 0.38, pi mean |error| 0.08 (r 0.69)
+against 0.12 (r 0.25), AUC -0.003; on the 511 embedded photos (20 splits) F@5 +2.2,
+AUC +0.005, log-loss 0.57 against 0.52. Starting EM at this estimate instead of
+holding it gained nothing: EM moved pi back.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold
+from sklearn.utils import check_random_state
+from sklearn.utils.extmath import safe_sparse_dot
+
+from skrobust._array_api import to_numpy
+from skrobust.linear_model._auto_alpha import choose_strength, held_out_path
+from skrobust.linear_model._dask_pass import is_dask_collection
+from skrobust.linear_model._sgd_em import row_index, take_rows
+
+#: Folds of the cross-fit: every row is scored by a model trained on 4/5 of the rows.
+N_FOLDS = 5
+#: The smallest pi it sets: a tag whose tagged rows all look like its untagged ones
+#: would otherwise get pi ~ 0, and sigma = P(tag | x) / pi would have no bound.
+MIN_PI = 1e-3
+
+
+def resolved_pi_method(estimator, X, effort, streaming):
+    """How this fit sets pi: "elkan_noto", "em", or "fixed" (``learn_pi=False`` or
+    ``noise="none"``). "auto" is "elkan_noto" for ``fit`` with ``noise="missing"`` on
+    in-memory rows without ``tag_effort``, "em" otherwise (streaming sees one chunk
+    at a time; per-effort-bin rates and gamma are EM's)."""
+    if estimator.noise == "none" or not estimator.learn_pi:
+        return "fixed"
+    method = estimator.pi_method
+    if method == "auto":
+        plain = (estimator.noise == "missing" and effort is None and not streaming
+                 and not is_dask_collection(X))
+        return "elkan_noto" if plain else "em"
+    if method == "elkan_noto" and effort is not None:
+        raise ValueError(
+            "pi_method='elkan_noto' estimates one pi per tag; with tag_effort pi is "
+            "learned per effort bin, by EM. Use pi_method='em' or 'auto'."
+        )
+    if method == "elkan_noto" and is_dask_collection(X):
+        raise ValueError(
+            "pi_method='elkan_noto' cross-fits in memory; on dask arrays pi is learned "
+            "by EM on the cluster. Use pi_method='em' or 'auto'."
+        )
+    return method
+
+
+def elkan_noto_pi(estimator, X, Y, weights, xp, start):
+    """Each tag's pi as the weighted mean, over its tagged rows, of P(tag | x) from a
+    plain logistic regression that did not train on the row (:data:`N_FOLDS`-fold
+    cross-fit, folds drawn from the estimator's ``_rng``); a host array of shape
+    (n_tags,), in [:data:`MIN_PI`, 1]. Tags without a tagged row keep ``start``
+    (their ``pi_init``). Fewer than two rows cannot be cross-fitted: ``start``.
+
+    The plain model's (strength, epochs) is chosen once, on held-out rows as
+    ``alpha="auto"`` chooses it (by the likelihood, with ``noise="none"``), and
+    every fold trains at that choice, without a path of its own: 5 paths cost
+    more (10.5 s against 6.3 s a default fit on 8,779 photos; see
+    benchmarks/quality/RESULTS.md for the rest tried).
+    """
+    from skrobust.linear_model._robust import RobustLogisticRegression
+
+    n = X.shape[0]
+    start = np.asarray(start, dtype=float)
+    if n < 2:
+        return start
+    params = {name: value for name, value in estimator.get_params(deep=False).items()
+              if name in RobustLogisticRegression._parameter_constraints}
+    # The plain model's strength is always chosen by its held-out likelihood, not
+    # taken from the estimator: e1 needs P(tag | x) calibrated, and a strong fixed
+    # strength squeezes it (sklearn's checks fit alpha=1.0 on clean blobs: pi 0.7).
+    params.update(noise="none", pi_method="em", pos_label=None, warm_start=False, verbose=0,
+                  alpha="auto")
+    n_folds = min(N_FOLDS, n)
+    seeds = estimator._rng.randint(np.iinfo(np.int32).max, size=n_folds + 2)
+    chooser = RobustLogisticRegression(**params)
+    chooser._rng = check_random_state(int(seeds[-2]))
+    alpha, epochs = choose_strength(held_out_path(chooser, X, Y, weights, xp))
+    params.update(alpha=alpha, max_iter=min(epochs or params["max_iter"], params["max_iter"]))
+    folds = KFold(n_folds, shuffle=True, random_state=int(seeds[-1]))
+    tagged_score = np.zeros(Y.shape[1])
+    for seed, (fit_rows, held_rows) in zip(seeds, folds.split(np.empty((n, 1)))):
+        fit_index, held_index = row_index(fit_rows, X, xp), row_index(held_rows, X, xp)
+        g = RobustLogisticRegression(**{**params, "random_state": int(seed)})
+        with warnings.catch_warnings():
+            # Stopping at the chosen epochs is the choice, not a failure.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            g.fit(take_rows(X, fit_index, xp), take_rows(Y, fit_index, xp),
+                  sample_weight=take_rows(weights, fit_index, xp))
+        X_held = take_rows(X, held_index, xp)
+        p = expit(np.asarray(to_numpy(safe_sparse_dot(X_held, g.coef_.T) + g.intercept_),
+                             dtype=float))
+        w_held = _host(take_rows(weights, held_index, xp))
+        tagged_score += _tagged_sums(take_rows(Y, held_index, xp), p * w_held[:, None])
+    return _mean_over_tagged(tagged_score, Y, weights, start)
+
+
+def _host(weights):
+    return np.asarray(to_numpy(weights), dtype=float)
+
+
+def _mean_over_tagged(tagged_score, Y, weights, start):
+    """Each tag's summed P(tag | x) over its tagged rows divided by their weight,
+    clipped to [MIN_PI, 1]; ``start`` where a tag has no tagged row."""
+    tagged_weight = _tagged_sums(Y, _host(weights)[:, None])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pi = np.where(tagged_weight > 0, tagged_score / tagged_weight, start)
+    return np.clip(pi, MIN_PI, 1.0)
+
+
+def _tagged_sums(Y, values):
+    """Per tag, the sum of ``values`` (host, (n, n_tags) or (n, 1)) over its tagged
+    rows of ``Y`` (an array of any namespace or a scipy.sparse matrix)."""
+    if sp.issparse(Y):
+        return np.asarray(Y.multiply(values).sum(axis=0), dtype=float).ravel()
+    tags = np.asarray(to_numpy(Y), dtype=float)
+    return np.sum(tags * values, axis=0)
