@@ -178,8 +178,9 @@ def fit_lbfgs(X, Y, iterations, batch_size):
     from skrobust import RobustLogisticRegression
     from sklearn.exceptions import ConvergenceWarning
 
+    # pi by EM: what the cluster trains (pi_method="auto" resolves to it on dask arrays).
     model = RobustLogisticRegression(solver="lbfgs", alpha=ALPHA, max_iter=iterations,
-                                     batch_size=batch_size, random_state=0)
+                                     batch_size=batch_size, pi_method="em", random_state=0)
     curve = []
     start = time.perf_counter()
     model._epoch_callback = lambda m: curve.append((time.perf_counter() - start, m.loss_curve_[-1]))

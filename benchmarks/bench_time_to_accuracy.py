@@ -199,8 +199,10 @@ def run_skrobust(tracker, X, Y, noise, seed, tol, solver="sgd"):
         if stop:
             raise _Done
 
+    # pi by EM: the target is the optimum of the noise model's whole objective.
     model = RobustLogisticRegression(noise=noise, solver=solver, alpha=ALPHA, pi_prior=None,
-                                     max_iter=10_000, tol=tol, random_state=seed)
+                                     max_iter=10_000, tol=tol, pi_method="em",
+                                     random_state=seed)
     model._epoch_callback = check
     tracker.start()
     try:

@@ -550,6 +550,10 @@ CONTENDERS = {
                            note="LL-R, C by the clean images' F@5"),
     "lr_clean": Contender(fit_lr_clean, target="clean", note="L2 LR on all clean training labels (ceiling)"),
     "rlr_default": rlr_contender({}, note="RobustLogisticRegression() defaults (alpha='auto')"),
+    "rlr_pi_auto": rlr_contender({"pi_method": "auto"},
+                                 note="defaults, pi_method='auto' (Elkan & Noto's pi, held)"),
+    "rlr_pi_em": rlr_contender({"pi_method": "em"},
+                               note="defaults but pi learned by EM (the default until 2026-12-04)"),
     # the fixed strength that was the default before alpha="auto"
     "rlr_1e-4": rlr_contender({"alpha": 1e-4}, note="RobustLogisticRegression(alpha=1e-4)"),
     # early stopping: the epoch chosen by the held-out observed-data likelihood of 10%
