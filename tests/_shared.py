@@ -1,6 +1,7 @@
 """Where the tests find ../shared/data and the optional extras, and what to do when
 they are missing: skip on a developer machine, fail in CI (CI=true), so a CI run can
-never go green by silently skipping the tests on real data."""
+never go green by silently skipping the tests on real data; and the stand-ins for a
+GPU namespace."""
 
 import importlib
 import os
@@ -36,3 +37,15 @@ def require(module):
         if in_ci():
             pytest.fail(msg)
         pytest.skip(msg)
+
+
+def stand_in_device(namespace):
+    """(convert, device) for a namespace that stands in for a GPU: "torch" (CPU, device
+    None; skipped without torch) or "array_api_strict" (its second device)."""
+    if namespace == "torch":
+        torch = pytest.importorskip("torch")
+        return (lambda a: torch.asarray(a, device="cpu")), None
+    import array_api_strict
+
+    device = array_api_strict.Device("device1")
+    return (lambda a: array_api_strict.asarray(a, device=device)), device

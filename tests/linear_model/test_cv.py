@@ -16,6 +16,7 @@ from skrobust.linear_model._sgd_em import TrainingConfig, em_step_size, minibatc
 from skrobust.datasets import make_tagged_classification
 
 from _em_reference import observed_nll  # noqa: E402
+from _shared import stand_in_device  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -301,14 +302,7 @@ def test_cv_same_choice_on_other_namespaces(tagged, namespace):
     path and choice as NumPy on array_api_strict's second device and torch CPU."""
     X, Y, _ = tagged
     X, Y = X[:600], Y[:600]
-    if namespace == "torch":
-        torch = pytest.importorskip("torch")
-        convert = lambda a: torch.asarray(a, device="cpu")  # noqa: E731
-    else:
-        import array_api_strict
-
-        device = array_api_strict.Device("device1")
-        convert = lambda a: array_api_strict.asarray(a, device=device)  # noqa: E731
+    convert, device = stand_in_device(namespace)
     params = dict(alphas=[1e-3, 1e-1], cv=3, max_iter=8, random_state=0)
     host = _quiet(RobustLogisticRegressionCV(**params), X, Y)
     with sklearn.config_context(array_api_dispatch=True):
@@ -316,6 +310,7 @@ def test_cv_same_choice_on_other_namespaces(tagged, namespace):
     assert (other.alpha_, other.max_iter_) == (host.alpha_, host.max_iter_)
     np.testing.assert_allclose(to_numpy(other.epoch_scores_), host.epoch_scores_, atol=1e-9)
     if namespace == "torch":
+        torch = pytest.importorskip("torch")
         assert isinstance(other.coef_, torch.Tensor) and isinstance(other.scores_, torch.Tensor)
     else:
         assert other.coef_.device == device and other.scores_.device == device
