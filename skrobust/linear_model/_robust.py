@@ -122,16 +122,15 @@ class RobustLogisticRegression(
         mean P(tag | x) over its tagged rows, from a plain logistic regression
         (``noise="none"``, its strength chosen by its held-out likelihood, this
         estimator's other settings) cross-fitted on 5 folds (Elkan & Noto 2008);
-        a fit takes 2-4x as long. EM's pi drifts with
-        the epochs where uploaders tag with uneven effort (on 8,779 real Flickr
-        photos 0.05 early, past 0.4 late, against 0.2 measured), and the
-        classifier's scale and intercept drift with it. "auto": "elkan_noto" in
-        ``fit`` with ``noise="missing"`` and no ``tag_effort`` on in-memory data,
-        "em" otherwise (``partial_fit``, per-effort-bin rates, gamma, dask
-        arrays). ``pi_method_`` records the one used. On 8,779 real MIRFLICKR photos
-        "auto" annotated 4.3 F@5 points better than "em" (see the user guide); on
-        data drawn from the paper's model itself "em" recovers pi and
-        "elkan_noto" under-estimates it.
+        a fit takes 2-4x as long. EM's pi drifts with the epochs where uploaders
+        tag with uneven effort (on 8,779 real Flickr photos 0.05 early, past 0.4
+        late, against 0.2 measured), and the classifier's scale and intercept
+        drift with it. "auto": "elkan_noto" in ``fit`` with ``noise="missing"``
+        and no ``tag_effort`` on in-memory data, "em" otherwise (``partial_fit``,
+        per-effort-bin rates, gamma, dask arrays). ``pi_method_`` records the one
+        used. On 8,779 real MIRFLICKR photos "auto" annotated 4.3 F@5 points
+        better than "em" (see the user guide); on data drawn from the paper's
+        model itself "em" recovers pi and "elkan_noto" under-estimates it.
     learn_gamma : bool, default=True
         Learn gamma by EM under ``noise="missing+spurious"``; if False it stays at
         ``gamma_init``.

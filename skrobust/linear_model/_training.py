@@ -268,12 +268,6 @@ class _TrainingMixin:
             pi_init = gamma_init = np.ones(n_tags)
         elif self.noise == "missing":
             gamma_init = np.ones(n_tags)
-        if self._learns_pi() and np.any(pi_init == 1.0):
-            warnings.warn(
-                "pi_init=1 is a fixed point of the EM updates: those tags' pi will "
-                "never move from 1. Start below 1 to learn it.",
-                UserWarning,
-            )
         _, _, device = get_namespace_and_device(X)
         self.effort_bins_ = _effort.check_effort_edges(self.effort_bins) if with_effort else None
         self._effort_own_tag = self.effort == "given"
@@ -304,6 +298,12 @@ class _TrainingMixin:
         """Resolve ``pi_method`` for a new fit (``pi_method_``); under "elkan_noto"
         estimate pi now and hold it (see :mod:`._label_frequency`)."""
         self.pi_method_ = resolved_pi_method(self, X, effort, streaming)
+        if self.pi_method_ == "em" and np.any(np.asarray(to_numpy(self.pi_)) == 1.0):
+            warnings.warn(
+                "pi_init=1 is a fixed point of the EM updates: those tags' pi will "
+                "never move from 1. Start below 1 to learn it.",
+                UserWarning,
+            )
         if self.pi_method_ == "elkan_noto":
             pi = elkan_noto_pi(self, X, Y, weights, xp, to_numpy(self.pi_))
             _, _, device = get_namespace_and_device(self.coef_)
@@ -348,7 +348,6 @@ class _TrainingMixin:
         return xp.asarray(values, dtype=self.coef_.dtype, device=device)
 
     def _config(self):
-        learns_noise = self.noise != "none"
         xp, _, device = get_namespace_and_device(self.coef_)
         # Read from the parameter on every pass, so a warm start honours a new alpha.
         alpha = self._per_tag_alpha(self.coef_.shape[0])

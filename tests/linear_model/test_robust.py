@@ -175,9 +175,14 @@ def test_noise_none_keeps_pi_and_gamma_at_one(tagged):
 
 
 def test_pi_init_of_one_warns_about_the_fixed_point(tagged):
+    """Only where EM learns pi: Elkan & Noto's estimate replaces the start."""
     X, Y, _ = tagged
     with pytest.warns(UserWarning, match="fixed point"):
-        quiet_fit(RobustLogisticRegression(pi_init=1.0, max_iter=2), X, Y)
+        quiet_fit(RobustLogisticRegression(pi_init=1.0, pi_method="em", max_iter=2), X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model = quiet_fit(RobustLogisticRegression(pi_init=1.0, max_iter=2), X, Y)
+    assert model.pi_method_ == "elkan_noto" and np.all(model.pi_ < 1)
 
 
 def test_loss_curve_and_convergence(tagged):
