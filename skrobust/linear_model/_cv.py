@@ -28,7 +28,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from skrobust.linear_model import _effort
 from skrobust.linear_model._auto_alpha import AUTO_ALPHAS, choose_strength, criterion, tag_mean
 from skrobust.linear_model._fold_columns import fold_path
-from skrobust.linear_model._label_frequency import elkan_noto_pi, resolved_pi_method
+from skrobust.linear_model._label_frequency import (
+    elkan_noto_pi,
+    held_pi_params,
+    resolved_pi_method,
+)
 from skrobust.linear_model._robust import RobustLogisticRegression
 
 def _never(estimator):
@@ -328,9 +332,8 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         held_pi = {}
         if pi_method == "elkan_noto":
             self._rng = check_random_state(self.random_state)
-            start = np.broadcast_to(np.asarray(self.pi_init, dtype=float), (Y.shape[1],))
-            held_pi = dict(pi_method="em", learn_pi=False,
-                           pi_init=elkan_noto_pi(self, X_valid, Y, weights, xp, start))
+            start = self._per_tag_start(self.pi_init, "pi_init", Y.shape[1])
+            held_pi = held_pi_params(elkan_noto_pi(self, X_valid, Y, weights, xp, start))
         params = {**self._model_params(), **held_pi}
         scored_by = criterion(self.noise) if self.scoring == "auto" else self.scoring
         path = fold_path(self, X_valid, Y, weights, xp, folds, alphas, effort,

@@ -111,7 +111,9 @@ def elkan_noto_pi(estimator, X, Y, weights, xp, start):
     alpha, epochs = choose_strength(held_out_path(chooser, X, Y, weights, xp))
     params.update(alpha=alpha, max_iter=min(epochs or params["max_iter"], params["max_iter"]))
     folds = KFold(n_folds, shuffle=True, random_state=int(seeds[-1]))
-    tagged_score = np.zeros(Y.shape[1])
+    # The held-out folds cover every row once: the tagged rows' weight is summed
+    # with their scores, not in a pass of its own over all of Y.
+    tagged_score, tagged_weight = np.zeros(Y.shape[1]), np.zeros(Y.shape[1])
     for seed, (fit_rows, held_rows) in zip(seeds, folds.split(np.empty((n, 1)))):
         fit_index, held_index = row_index(fit_rows, X, xp), row_index(held_rows, X, xp)
         g = RobustLogisticRegression(**{**params, "random_state": int(seed)})
@@ -123,22 +125,19 @@ def elkan_noto_pi(estimator, X, Y, weights, xp, start):
         X_held = take_rows(X, held_index, xp)
         p = expit(np.asarray(to_numpy(safe_sparse_dot(X_held, g.coef_.T) + g.intercept_),
                              dtype=float))
-        w_held = _host(take_rows(weights, held_index, xp))
-        tagged_score += _tagged_sums(take_rows(Y, held_index, xp), p * w_held[:, None])
-    return _mean_over_tagged(tagged_score, Y, weights, start)
-
-
-def _host(weights):
-    return np.asarray(to_numpy(weights), dtype=float)
-
-
-def _mean_over_tagged(tagged_score, Y, weights, start):
-    """Each tag's summed P(tag | x) over its tagged rows divided by their weight,
-    clipped to [MIN_PI, 1]; ``start`` where a tag has no tagged row."""
-    tagged_weight = _tagged_sums(Y, _host(weights)[:, None])
+        w_held = np.asarray(to_numpy(take_rows(weights, held_index, xp)), dtype=float)
+        Y_held = take_rows(Y, held_index, xp)
+        tagged_score += _tagged_sums(Y_held, p * w_held[:, None])
+        tagged_weight += _tagged_sums(Y_held, w_held[:, None])
     with np.errstate(invalid="ignore", divide="ignore"):
         pi = np.where(tagged_weight > 0, tagged_score / tagged_weight, start)
     return np.clip(pi, MIN_PI, 1.0)
+
+
+def held_pi_params(pi):
+    """The parameters of a model that holds pi at ``pi`` (host, per tag): what the
+    strengths' path and the CV folds train with under "elkan_noto"."""
+    return dict(pi_method="em", learn_pi=False, pi_init=np.asarray(pi, dtype=float))
 
 
 def _tagged_sums(Y, values):

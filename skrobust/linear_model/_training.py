@@ -19,7 +19,11 @@ from skrobust.linear_model import _effort, _em
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
 from skrobust.linear_model._auto_alpha import choose_strength, held_out_path, split_rows
 from skrobust.linear_model._fit_lock import fit_lock
-from skrobust.linear_model._label_frequency import elkan_noto_pi, resolved_pi_method
+from skrobust.linear_model._label_frequency import (
+    elkan_noto_pi,
+    held_pi_params,
+    resolved_pi_method,
+)
 from skrobust.linear_model._full_batch import FullBatchTrainer
 from skrobust.linear_model._dask_pass import is_dask_collection
 from skrobust.linear_model._dask_pass import log_likelihood_sums as dask_log_likelihood_sums
@@ -320,11 +324,11 @@ class _TrainingMixin:
 
     def _path_pi_params(self):
         """The pi parameters of the models this fit trains to choose its strength
-        (``alpha="auto"``): EM's, or pi held where this fit holds it."""
+        (``alpha="auto"``): none beyond the path's own (EM), or pi held where this
+        fit holds it."""
         if getattr(self, "pi_method_", "em") != "elkan_noto":
-            return dict(pi_method="em")
-        return dict(pi_method="em", learn_pi=False,
-                    pi_init=np.asarray(to_numpy(self.pi_), dtype=float))
+            return {}
+        return held_pi_params(to_numpy(self.pi_))
 
     def _resolve_alpha(self, X, Y, weights, xp, effort=None):
         """Set the strength of a new fit (``alpha_``); under ``alpha="auto"`` choose it
