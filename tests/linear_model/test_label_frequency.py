@@ -160,3 +160,11 @@ def test_same_estimate_on_other_namespaces(separable, namespace):
     np.testing.assert_allclose(to_numpy(other.pi_), host.pi_, rtol=1e-6)
     if device is not None:
         assert other.pi_.device == device
+
+
+def test_an_unknown_pi_method_is_refused_by_name(separable):
+    X, Y, _ = separable
+    with pytest.raises(ValueError, match="pi_method"):
+        RobustLogisticRegression(pi_method="elkan").fit(X[:50], Y[:50])
+    with pytest.raises(ValueError, match="pi_method"):
+        RobustLogisticRegressionCV(pi_method="EM").fit(X[:50], Y[:50])
