@@ -11,7 +11,9 @@ on the training rows), per split:
 * ``rlr``: ``RobustLogisticRegression(random_state=seed)`` (defaults: alpha="auto"),
   trained on Y; ``rlr_effort``: the same with ``tag_effort`` = each training image's
   count of vocabulary tags (``split.n_tags``, over the whole vocabulary, not only the
-  24 concepts), binned by the default ``effort_bins`` (0-2, 3-5, 6-10, 11-20, 21+);
+  24 concepts), binned by the default ``effort_bins`` (0-2, 3-5, 6-10, 11-20, 21+),
+  its rates per bin read off the cross-fit before training (``pi_method="auto"``);
+  ``rlr_effort_em``: the same with the rates learned by EM (``pi_method="em"``);
   ``rlr_effort_own``: ``effort="other_tags"`` with the same counts, so that a tag's
   effort is the image's other tags (``n_tags - y_it``: a tag never counts towards
   its own effort); ``rlr_effort_other``: ``tag_effort`` = the count of the image's
@@ -69,7 +71,7 @@ from skrobust.metrics._utils import mean_tag_auc  # noqa: E402
 
 RESULTS = HERE.parent / "results" / "effort_mirflickr12k.json"
 BIN_NAMES = ["0-2", "3-5", "6-10", "11-20", "21+"]
-MODELS = ("rlr", "rlr_effort", "rlr_effort_own", "rlr_effort_other", "lr")
+MODELS = ("rlr", "rlr_effort", "rlr_effort_em", "rlr_effort_own", "rlr_effort_other", "lr")
 
 
 def pi_table(Y, Z, bins, n_bins):
@@ -97,7 +99,13 @@ def pi_table(Y, Z, bins, n_bins):
 def pi_errors(pi_cells, measured, positives):
     error = np.abs(pi_cells - measured)
     known = np.isfinite(error)
+    # How far the measured rates themselves sit from the truth: a cell measured on n
+    # positives is a binomial proportion, off by sqrt(2 p (1 - p) / (pi n)) on
+    # average. No estimate can be expected to come closer to the measured cells.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        noise = np.sqrt(2 * measured * (1 - measured) / (np.pi * positives))
     return {
+        "reference_noise": float(np.nanmean(np.where(known, noise, np.nan))),
         "mean_abs_error": float(np.nanmean(error)),
         "weighted_abs_error": float(np.sum(error[known] * positives[known])
                                     / np.sum(positives[known])),
@@ -115,9 +123,9 @@ def scores(p_true, p_tag, Z_test, Y_test):
 
 
 def fit_rlr(seed, X_train, Y_train, X_test, Y_test, Z_test, measured, positives,
-            effort_train=None, effort_test=None, effort="given"):
+            effort_train=None, effort_test=None, effort="given", pi_method="auto"):
     started = time.perf_counter()
-    model = RobustLogisticRegression(random_state=seed, effort=effort).fit(
+    model = RobustLogisticRegression(random_state=seed, effort=effort, pi_method=pi_method).fit(
         X_train, Y_train, tag_effort=effort_train)
     seconds = time.perf_counter() - started
     cells = model.pi_effort_ if effort_train is not None else np.broadcast_to(
@@ -158,6 +166,8 @@ def run_split(split, n_folds, lr=None):
     common = (seed, X_train, Y_train, X_test, Y_test, Z_test)
     out["rlr"] = fit_rlr(*common, measured, positives)
     out["rlr_effort"] = fit_rlr(*common, measured, positives, effort_train, effort_test)
+    out["rlr_effort_em"] = fit_rlr(*common, measured, positives, effort_train, effort_test,
+                                   pi_method="em")
     own = bin_index(effort_train[:, None] - Y_train, DEFAULT_EFFORT_BINS)
     measured_own, positives_own = pi_table(Y_train, Z_train, own, n_bins)
     out["measured_pi_own"] = measured_own.tolist()
@@ -193,7 +203,8 @@ def summary(results):
     for name in MODELS:
         per = [r[name] for r in results]
         row = {"model": name}
-        for key in ("mean_abs_error", "weighted_abs_error", "annotation_f5", "auc",
+        for key in ("reference_noise", "mean_abs_error", "weighted_abs_error",
+                    "annotation_f5", "auc",
                     "tag_prediction_f5", "tag_auc", "tag_loglik", "fit_seconds"):
             if all(key in p for p in per):
                 row[key] = float(np.mean([p[key] for p in per]))
@@ -207,13 +218,13 @@ def summary(results):
 
 def print_table(rows, n_splits):
     print(f"\nMIRFLICKR 12,541 photos, {n_splits} splits (means)")
-    head = ("model", "pi err", "weighted", *(f"err {b}" for b in BIN_NAMES), "ann F@5",
+    head = ("model", "ref noise", "pi err", "weighted", *(f"err {b}" for b in BIN_NAMES), "ann F@5",
             "AUC", "tag F@5", "tag AUC", "tag loglik", "fit s")
     print(f"{head[0]:>16} | " + " | ".join(f"{h:>8}" for h in head[1:]))
     for row in rows:
         cells = [row["model"]]
-        cells += [f"{row[k]:.3f}" if k in row else "" for k in ("mean_abs_error",
-                                                                 "weighted_abs_error")]
+        cells += [f"{row[k]:.3f}" if k in row else "" for k in (
+            "reference_noise", "mean_abs_error", "weighted_abs_error")]
         cells += ([f"{v:.3f}" for v in row["per_bin"]] if "per_bin" in row else [""] * 5)
         cells += [f"{row[key]:{form}}" if key in row else "" for key, form in (
             ("annotation_f5", ".1f"), ("auc", ".3f"), ("tag_prediction_f5", ".1f"),

@@ -48,11 +48,14 @@ def tile_per_tag(value, per_tag_ndim, n_copies):
 
     ``per_tag_ndim`` is the number of dimensions of the parameter's per-tag form: 1
     for ``pi_init`` (n_tags,), 2 for a Beta prior (n_tags, 2) (whose shared form is
-    one pair, of 1 dimension).
+    one pair, of 1 dimension). A ``pi_init`` per (effort bin, tag) is repeated along
+    its tags.
     """
     if value is None or isinstance(value, str):
         return value
     array = np.asarray(value, dtype=float)
+    if per_tag_ndim == 1 and array.ndim == 2:  # pi_init per (effort bin, tag)
+        return np.concatenate([array] * n_copies, axis=1)
     if array.ndim != per_tag_ndim:
         return value
     return np.concatenate([array] * n_copies, axis=0)

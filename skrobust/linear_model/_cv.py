@@ -330,10 +330,15 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
                 )
         pi_method = resolved_pi_method(self, X_valid, effort, streaming=False)
         held_pi = {}
+        pooled_pi = cells = None
         if pi_method == "elkan_noto":
             self._rng = check_random_state(self.random_state)
-            start = self._per_tag_start(self.pi_init, "pi_init", Y.shape[1])
-            held_pi = held_pi_params(elkan_noto_pi(self, X_valid, Y, weights, xp, start))
+            edges = None if effort is None else _effort.check_effort_edges(self.effort_bins)
+            n_bins = None if effort is None else len(edges) + 1
+            start, _ = self._pi_start(self.pi_init, Y.shape[1], n_bins)
+            bins = None if effort is None else _effort.bin_index(effort, edges)
+            pooled_pi, cells = elkan_noto_pi(self, X_valid, Y, weights, xp, start, bins, n_bins)
+            held_pi = held_pi_params(pooled_pi, cells)
         params = {**self._model_params(), **held_pi}
         scored_by = criterion(self.noise) if self.scoring == "auto" else self.scoring
         path = fold_path(self, X_valid, Y, weights, xp, folds, alphas, effort,
@@ -348,6 +353,10 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         fitted = {k: v for k, v in final.__dict__.items() if k not in final.get_params()}
         self.__dict__.update(fitted)
         self.pi_method_ = pi_method
+        if pooled_pi is not None and cells is not None:
+            # The refit held the cells; its per-tag pi is theirs averaged over the
+            # bins, where the plain estimator keeps the cross-fit's own.
+            self.pi_ = self._on_device(pooled_pi)
         # Array attributes live on the data's namespace and device, like coef_.
         self.alpha_ = chosen if isinstance(chosen, float) else self._on_device(chosen)
         self.max_iter_ = n_epochs

@@ -109,11 +109,18 @@ def bin_weights(bins, weights, n_bins, xp):
 
 def initial_statistics(pi0, gamma0, n_bins, xp):
     """Per-bin running statistics (S_a, S_ya, S_y, S_n) whose M-step gives pi0/gamma0
-    in every cell: today's start, spread evenly over the bins."""
+    in every cell: today's start, spread evenly over the bins. ``pi0`` is per tag,
+    or per (bin, tag): a start of its own in each cell."""
     share = 1.0 / n_bins
-    s_a, s_ya, s_y = _em.initial_statistics(pi0, gamma0)
-    s_n = s_a * 0 + 1.0
-    return tuple(xp.stack([v * share] * n_bins) for v in (s_a, s_ya, s_y, s_n))
+    if pi0.ndim == 2:
+        return tuple(v * share for v in _with_count(*_em.initial_statistics(pi0, gamma0[None, :])))
+    return tuple(xp.stack([v * share] * n_bins)
+                 for v in _with_count(*_em.initial_statistics(pi0, gamma0)))
+
+
+def _with_count(s_a, s_ya, s_y):
+    """(S_a, S_ya, S_y) and the weight share S_n = 1 of the same shape."""
+    return s_a, s_ya, s_y, s_a * 0 + 1.0
 
 
 def pooled_statistics(stats, xp):

@@ -88,9 +88,11 @@ class TrainingConfig:
     effort_groups: int = 1
 
 
-def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype, n_bins=None):
+def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype, n_bins=None,
+                  pi_cells=None):
     """Zero weights, no momentum yet; EM statistics whose M-step gives the start rates
-    (per effort bin and tag with ``n_bins``, the same start in every bin)."""
+    (per effort bin and tag with ``n_bins``: ``pi_cells`` (n_bins, n_tags), host, or
+    the same start in every bin)."""
 
     def zeros(shape):
         return xp.zeros(shape, dtype=dtype, device=device)
@@ -101,16 +103,19 @@ def initial_state(n_tags, n_features, pi_init, gamma_init, xp, device, dtype, n_
 
     pi0, gamma0 = per_tag(pi_init), per_tag(gamma_init)
     pi, gamma = xp.clip(pi0, _em.NOISE_EPS, 1.0), xp.clip(gamma0, _em.NOISE_EPS, 1.0)
-    effort = {}
+    effort, cells0 = {}, None
     if n_bins is not None:
-        effort = dict(pi_effort=xp.stack([pi] * n_bins), gamma_effort=xp.stack([gamma] * n_bins))
+        cells0 = xp.stack([pi0] * n_bins) if pi_cells is None else xp.asarray(
+            np.array(pi_cells, dtype=float), dtype=dtype, device=device)
+        effort = dict(pi_effort=xp.clip(cells0, _em.NOISE_EPS, 1.0),
+                      gamma_effort=xp.stack([gamma] * n_bins))
     return TrainingState(
         coef=zeros((n_tags, n_features)),
         intercept=zeros((n_tags,)),
         previous_coef=None,  # created by the first pass that uses momentum
         previous_intercept=None,
         stats=tuple(_em.initial_statistics(pi0, gamma0)) if n_bins is None
-        else _effort.initial_statistics(pi0, gamma0, n_bins, xp),
+        else _effort.initial_statistics(cells0, gamma0, n_bins, xp),
         pi=pi,
         gamma=gamma,
         n_updates=0,

@@ -266,19 +266,18 @@ class _TrainingMixin:
         effort bin (``effort_bins``).
         """
         n_tags = Y.shape[1]
-        pi_init = self._per_tag_start(self.pi_init, "pi_init", n_tags)
-        gamma_init = self._per_tag_start(self.gamma_init, "gamma_init", n_tags)
-        if self.noise == "none":
-            pi_init = gamma_init = np.ones(n_tags)
-        elif self.noise == "missing":
-            gamma_init = np.ones(n_tags)
-        _, _, device = get_namespace_and_device(X)
         self.effort_bins_ = _effort.check_effort_edges(self.effort_bins) if with_effort else None
         self._effort_own_tag = self.effort == "given"
         n_bins = len(self.effort_bins_) + 1 if with_effort else None
-        self._set_state(
-            initial_state(n_tags, X.shape[1], pi_init, gamma_init, xp, device, X.dtype, n_bins)
-        )
+        pi_init, pi_cells = self._pi_start(self.pi_init, n_tags, n_bins)
+        gamma_init = self._per_tag_start(self.gamma_init, "gamma_init", n_tags)
+        if self.noise == "none":
+            pi_init, pi_cells, gamma_init = np.ones(n_tags), None, np.ones(n_tags)
+        elif self.noise == "missing":
+            gamma_init = np.ones(n_tags)
+        _, _, device = get_namespace_and_device(X)
+        self._set_state(initial_state(n_tags, X.shape[1], pi_init, gamma_init, xp, device,
+                                      X.dtype, n_bins, pi_cells=pi_cells))
         self._multilabel = classes is None
         if self._multilabel:
             classes = np.arange(n_tags)
@@ -309,11 +308,13 @@ class _TrainingMixin:
                 UserWarning,
             )
         if self.pi_method_ == "elkan_noto":
-            pi = elkan_noto_pi(self, X, Y, weights, xp, to_numpy(self.pi_))
+            n_bins = None if effort is None else len(self.effort_bins_) + 1
+            bins = None if effort is None else _effort.bin_index(effort, self.effort_bins_)
+            pi, cells = elkan_noto_pi(self, X, Y, weights, xp, to_numpy(self.pi_), bins, n_bins)
             _, _, device = get_namespace_and_device(self.coef_)
             # Still the fresh state: start it again, at these rates.
             self._set_state(initial_state(*self.coef_.shape, pi, to_numpy(self.gamma_), xp,
-                                          device, self.coef_.dtype))
+                                          device, self.coef_.dtype, n_bins, pi_cells=cells))
         self._set_prior_modes(Y.shape[1])  # no prior on a rate that is not learned
 
     def _learns_pi(self):
@@ -328,7 +329,8 @@ class _TrainingMixin:
         fit holds it."""
         if getattr(self, "pi_method_", "em") != "elkan_noto":
             return {}
-        return held_pi_params(to_numpy(self.pi_))
+        cells = getattr(self, "pi_effort_", None)
+        return held_pi_params(to_numpy(self.pi_), None if cells is None else to_numpy(cells))
 
     def _resolve_alpha(self, X, Y, weights, xp, effort=None):
         """Set the strength of a new fit (``alpha_``); under ``alpha="auto"`` choose it

@@ -207,6 +207,29 @@ class _TrainingDataMixin:
             raise ValueError(f"{name} values must be in (0, 1]; got {values.tolist()}.")
         return np.broadcast_to(values, (n_tags,))
 
+    @classmethod
+    def _pi_start(cls, value, n_tags, n_bins):
+        """``pi_init`` as (per tag, per (effort bin, tag) or None). A 2-D ``pi_init``
+        is one start per cell of the effort model (``n_bins`` bins, or None without
+        ``tag_effort``); its per-tag start is the cells' mean over the bins."""
+        values = np.asarray(value, dtype=float)
+        if values.ndim != 2:
+            return cls._per_tag_start(value, "pi_init", n_tags), None
+        if n_bins is None:
+            raise ValueError(
+                f"pi_init of shape {values.shape} gives a rate per effort bin and tag: "
+                "that needs tag_effort. Without it, give a float or one value per tag "
+                f"({n_tags})."
+            )
+        if values.shape != (n_bins, n_tags):
+            raise ValueError(
+                f"pi_init per effort bin and tag must have shape ({n_bins}, {n_tags}) "
+                f"(effort bins, tags); got {values.shape}."
+            )
+        if not np.all((values > 0) & (values <= 1)):
+            raise ValueError(f"pi_init values must be in (0, 1]; got {values.tolist()}.")
+        return values.mean(axis=0), values
+
     def _per_tag_alpha(self, n_tags):
         """alpha as a float, or an (n_tags,) NumPy array when it is given per tag;
         under alpha="auto", the strength chosen for the current fit (``alpha_``)."""

@@ -74,7 +74,8 @@ def test_pi_is_held_while_the_classifier_trains(separable):
         ({}, False, "elkan_noto"),
         ({"pi_method": "em"}, False, "em"),
         ({"noise": "missing+spurious"}, False, "em"),
-        ({}, True, "em"),
+        ({}, True, "elkan_noto"),  # one rate per effort bin: test_label_frequency_effort
+        ({"effort": "other_tags"}, True, "em"),
         ({"learn_pi": False}, False, "fixed"),
         ({"noise": "none"}, False, "fixed"),
         ({"pi_method": None}, False, "elkan_noto"),  # the default
@@ -105,13 +106,6 @@ def test_partial_fit_learns_pi_by_em_under_auto(separable):
     held.partial_fit(X[1000:2000], Y[1000:2000])
     assert held.pi_method_ == "elkan_noto"
     np.testing.assert_array_equal(held.pi_, first)
-
-
-def test_elkan_noto_with_tag_effort_is_refused(separable):
-    X, Y, _ = separable
-    with pytest.raises(ValueError, match="pi_method='elkan_noto' estimates one pi per tag"):
-        RobustLogisticRegression(pi_method="elkan_noto").fit(
-            X[:100], Y[:100], tag_effort=np.ones(100, dtype=int))
 
 
 def test_sparse_tags_give_the_dense_estimate(separable):
