@@ -29,6 +29,10 @@ log-loss against the manual labels 0.32 against 0.38, pi mean |error| 0.08 (r 0.
 against 0.12 (r 0.25), AUC -0.003; on the 511 embedded photos (20 splits) F@5 +2.2,
 AUC +0.005, log-loss 0.57 against 0.52. Starting EM at this estimate instead of
 holding it gained nothing: EM moved pi back.
+
+With ``tag_effort`` the same cross-fit also sets each (effort bin, tag) rate
+(:func:`effort_cells`), held as pi is: EM's cells were 0.32 from the rates
+measured per bin on 8,779 photos, these 0.12.
 """
 
 import warnings
