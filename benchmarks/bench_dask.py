@@ -178,7 +178,8 @@ def fit_lbfgs(X, Y, iterations, batch_size):
     from skrobust import RobustLogisticRegression
     from sklearn.exceptions import ConvergenceWarning
 
-    # pi by EM: what the cluster trains (pi_method="auto" resolves to it on dask arrays).
+    # pi by EM: the passes of one fit, as the earlier runs measured them (the default,
+    # pi_method="auto", first cross-fits pi with 5 plain fits, on the cluster too).
     model = RobustLogisticRegression(solver="lbfgs", alpha=ALPHA, max_iter=iterations,
                                      batch_size=batch_size, pi_method="em", random_state=0)
     curve = []

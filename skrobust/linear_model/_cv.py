@@ -328,7 +328,7 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
                     f"cv's fold {fold} has {len(train)} training and {len(test)} "
                     "held-out rows; every fold needs both."
                 )
-        pi_method = resolved_pi_method(self, X_valid, effort, streaming=False)
+        pi_method = resolved_pi_method(self, effort, streaming=False)
         held_pi = {}
         pooled_pi = cells = None
         if pi_method == "elkan_noto":

@@ -428,6 +428,21 @@ def _scored_on_cluster(block_function, model, X, Y, weights):
     return data.map_reduce(block_function, shared, (int(model.batch_size),))[0]
 
 
+def _block_tagged_sums(block, coef, intercept):
+    """Elkan & Noto's held-out sums over one row block (on a worker)."""
+    from skrobust.linear_model._label_frequency import held_out_tag_sums
+
+    return held_out_tag_sums(*block, coef, intercept)
+
+
+def cluster_tagged_sums(model, X, Y, weights):
+    """``_label_frequency.held_out_tag_sums`` of a plain ``model`` over dask rows:
+    per tag, the weighted P(tag | x) and weight of the tagged rows, summed on the
+    cluster (only the two sums reach the client)."""
+    data = DaskPass(X, Y, weights, model.batch_size, persist=False)
+    return data.map_reduce(_block_tagged_sums, [model.coef_, model.intercept_])
+
+
 def log_likelihood_sums(model, X, Y, weights):
     """``model._log_likelihood_sums`` on dask arrays: per tag, summed on the
     cluster."""

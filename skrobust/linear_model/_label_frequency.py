@@ -47,7 +47,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust._array_api import to_numpy
 from skrobust.linear_model._auto_alpha import choose_strength, held_out_path
-from skrobust.linear_model._dask_pass import is_dask_collection
+from skrobust.linear_model._dask_pass import cluster_tagged_sums, is_dask_collection
 from skrobust.linear_model._sgd_em import row_index, take_rows
 
 #: Folds of the cross-fit: every row is scored by a model trained on 4/5 of the rows.
@@ -57,29 +57,25 @@ N_FOLDS = 5
 MIN_PI = 1e-3
 
 
-def resolved_pi_method(estimator, X, effort, streaming):
+def resolved_pi_method(estimator, effort, streaming):
     """How this fit sets pi: "elkan_noto", "em", or "fixed" (``learn_pi=False`` or
-    ``noise="none"``). "auto" is "elkan_noto" for ``fit`` with ``noise="missing"`` on
-    in-memory rows without ``tag_effort``, "em" otherwise (streaming sees one chunk
-    at a time; per-effort-bin rates and gamma are EM's)."""
+    ``noise="none"``). "auto" is "elkan_noto" for ``fit`` with ``noise="missing"``
+    (in memory or on dask arrays; with ``tag_effort`` under ``effort="given"``),
+    "em" otherwise (streaming sees one chunk at a time; gamma, and the rates of
+    ``effort="other_tags"``, whose entries of one image sit in different bins, are
+    EM's)."""
     if estimator.noise == "none" or not estimator.learn_pi:
         return "fixed"
     method = estimator.pi_method
     per_entry = effort is not None and estimator.effort != "given"
     if method == "auto":
-        plain = (estimator.noise == "missing" and not per_entry and not streaming
-                 and not is_dask_collection(X))
+        plain = estimator.noise == "missing" and not per_entry and not streaming
         return "elkan_noto" if plain else "em"
     if method == "elkan_noto" and per_entry:
         raise ValueError(
             "pi_method='elkan_noto' reads each effort bin's pi off the images of that "
             "bin; with effort='other_tags' a tagged and an untagged entry of one image "
             "sit in different bins. Use pi_method='em' or 'auto', or effort='given'."
-        )
-    if method == "elkan_noto" and is_dask_collection(X):
-        raise ValueError(
-            "pi_method='elkan_noto' cross-fits in memory; on dask arrays pi is learned "
-            "by EM on the cluster. Use pi_method='em' or 'auto'."
         )
     return method
 
@@ -120,12 +116,13 @@ def elkan_noto_pi(estimator, X, Y, weights, xp, start, bins=None, n_bins=None):
     alpha, epochs = choose_strength(held_out_path(chooser, X, Y, weights, xp))
     params.update(alpha=alpha, max_iter=min(epochs or params["max_iter"], params["max_iter"]))
     folds = KFold(n_folds, shuffle=True, random_state=int(seeds[-1]))
+    on_cluster = is_dask_collection(X)
     # The held-out folds cover every row once: the tagged rows' weight is summed
     # with their scores, not in a pass of its own over all of Y.
-    tagged_score, tagged_weight = np.zeros(Y.shape[1]), np.zeros(Y.shape[1])
-    if bins is not None:  # per (bin, tag): tagged weight, and sum of weight x P(tag | x)
-        tagged_cells, expected_cells = np.zeros((2, n_bins, Y.shape[1]))
+    totals = None
     for seed, (fit_rows, held_rows) in zip(seeds, folds.split(np.empty((n, 1)))):
+        if on_cluster:  # rows kept in block order: each block's rows stay on its worker
+            fit_rows, held_rows = np.sort(fit_rows), np.sort(held_rows)
         fit_index, held_index = row_index(fit_rows, X, xp), row_index(held_rows, X, xp)
         g = RobustLogisticRegression(**{**params, "random_state": int(seed)})
         with warnings.catch_warnings():
@@ -133,23 +130,34 @@ def elkan_noto_pi(estimator, X, Y, weights, xp, start, bins=None, n_bins=None):
             warnings.simplefilter("ignore", ConvergenceWarning)
             g.fit(take_rows(X, fit_index, xp), take_rows(Y, fit_index, xp),
                   sample_weight=take_rows(weights, fit_index, xp))
-        X_held = take_rows(X, held_index, xp)
-        p = expit(np.asarray(to_numpy(safe_sparse_dot(X_held, g.coef_.T) + g.intercept_),
-                             dtype=float))
-        w_held = np.asarray(to_numpy(take_rows(weights, held_index, xp)), dtype=float)
-        Y_held = take_rows(Y, held_index, xp)
-        tagged_score += _tagged_sums(Y_held, p * w_held[:, None])
-        tagged_weight += _tagged_sums(Y_held, w_held[:, None])
-        if bins is not None:
-            in_bin = np.eye(n_bins)[bins[held_rows]] * w_held[:, None]  # (rows, bins)
-            tagged_cells += _group_tag_sums(Y_held, in_bin)
-            expected_cells += in_bin.T @ p
+        held = tuple(take_rows(A, held_index, xp) for A in (X, Y, weights))
+        if on_cluster:  # summed where the blocks are; dask data carry no effort bins
+            sums = cluster_tagged_sums(g, *held)
+        else:
+            sums = held_out_tag_sums(*held, g.coef_, g.intercept_,
+                                     None if bins is None else bins[held_rows], n_bins)
+        totals = sums if totals is None else tuple(a + b for a, b in zip(totals, sums))
+    tagged_score, tagged_weight = totals[:2]
     with np.errstate(invalid="ignore", divide="ignore"):
         pi = np.clip(np.where(tagged_weight > 0, tagged_score / tagged_weight, start),
                      MIN_PI, 1.0)
     if bins is None:
         return pi, None
-    return pi, effort_cells(pi, tagged_cells, expected_cells)
+    return pi, effort_cells(pi, *totals[2:])
+
+
+def held_out_tag_sums(X, Y, weights, coef, intercept, bins=None, n_bins=None):
+    """Elkan & Noto's sums over held-out rows scored by a plain model (``coef``,
+    ``intercept``): per tag, the weighted P(tag | x) and the weight of its tagged
+    rows; with ``bins`` (the rows' host effort bins) also per (bin, tag) the tagged
+    weight and the weighted P(tag | x) of all rows (see :func:`effort_cells`)."""
+    p = expit(np.asarray(to_numpy(safe_sparse_dot(X, coef.T) + intercept), dtype=float))
+    w = np.asarray(to_numpy(weights), dtype=float)
+    sums = (_tagged_sums(Y, p * w[:, None]), _tagged_sums(Y, w[:, None]))
+    if bins is None:
+        return sums
+    in_bin = np.eye(n_bins)[bins] * w[:, None]  # (rows, bins): each row's weight in its bin
+    return sums + (_group_tag_sums(Y, in_bin), in_bin.T @ p)
 
 
 def effort_cells(pi, tagged, expected):

@@ -300,7 +300,7 @@ class _TrainingMixin:
     def _set_pi_method(self, X, Y, weights, xp, effort, streaming):
         """Resolve ``pi_method`` for a new fit (``pi_method_``); under "elkan_noto"
         estimate pi now and hold it (see :mod:`._label_frequency`)."""
-        self.pi_method_ = resolved_pi_method(self, X, effort, streaming)
+        self.pi_method_ = resolved_pi_method(self, effort, streaming)
         if self.pi_method_ == "em" and np.any(np.asarray(to_numpy(self.pi_)) == 1.0):
             warnings.warn(
                 "pi_init=1 is a fixed point of the EM updates: those tags' pi will "

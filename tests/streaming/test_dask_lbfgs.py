@@ -24,8 +24,8 @@ pytestmark = pytest.mark.xdist_group("dask")
 N = 1500
 # Uneven row blocks with an empty one; columns split (joined by the fit).
 X_CHUNKS = ((400, 700, 0, 150, 250), (5, 3))
-# pi by EM: what dask arrays train (pi_method="auto" resolves to it there), so that
-# the in-memory fits these tests compare with train the same model.
+# pi by EM: these tests compare the cluster's passes with the fit in memory on EM's
+# objective (Elkan & Noto's pi on the cluster: test_elkan_noto_pi_on_the_cluster).
 PARAMS = dict(solver="lbfgs", batch_size=200, max_iter=40, pi_method="em", random_state=0)
 
 
@@ -287,13 +287,41 @@ def test_worker_killed_mid_fit(client, data, reference):
     client.wait_for_workers(2, timeout=60)
 
 
-def test_pi_method_auto_is_em_on_dask_and_elkan_noto_is_refused(data):
-    """Elkan & Noto's pi cross-fits in memory: "auto" learns pi by EM on the
-    cluster, and asking for "elkan_noto" there is refused by name."""
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_elkan_noto_pi_on_the_cluster(scheduler, data):
+    """The default pi_method ("auto") cross-fits Elkan & Noto's pi on the cluster: the
+    strength path and the 5 plain fits train data-parallel on their folds' rows, and
+    each held-out fold's sums are added where its blocks are (uneven blocks, an empty
+    one). The same estimate, strength and model as in memory."""
     X, Y = data
+    params = dict(solver="lbfgs", batch_size=200, max_iter=12, random_state=0)
+    expected = RobustLogisticRegression(**params).fit(X, Y)
+    model = RobustLogisticRegression(**params).fit(da.from_array(X, chunks=X_CHUNKS),
+                                                   da.from_array(Y, chunks=(X_CHUNKS[0], 3)))
+    assert model.pi_method_ == expected.pi_method_ == "elkan_noto"
+    np.testing.assert_allclose(model.pi_, expected.pi_, rtol=1e-6)
+    assert model.alpha_ == expected.alpha_
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-5, atol=1e-6)
+    cv_params = dict(solver="lbfgs", batch_size=200, max_iter=5, alphas=[1e-3, 1e-1], cv=2,
+                     random_state=0)
+    cv = RobustLogisticRegressionCV(**cv_params).fit(da.from_array(X, chunks=X_CHUNKS),
+                                                     da.from_array(Y, chunks=(X_CHUNKS[0], 3)))
+    assert cv.pi_method_ == "elkan_noto"
+    np.testing.assert_allclose(cv.pi_, RobustLogisticRegressionCV(**cv_params).fit(X, Y).pi_,
+                               rtol=1e-6)
+
+
+def test_elkan_noto_sums_never_bring_a_block_to_the_client(client, data):
+    """Only the two sums per tag come back from the cluster: the held-out rows' scores
+    are summed on the workers."""
+    from skrobust.linear_model._dask_pass import cluster_tagged_sums
+    from skrobust.linear_model._label_frequency import held_out_tag_sums
+
+    X, Y = data
+    model = RobustLogisticRegression(**PARAMS).fit(X, Y)
     dX, dY = da.from_array(X, chunks=X_CHUNKS), da.from_array(Y, chunks=(X_CHUNKS[0], 3))
-    params = dict(solver="lbfgs", alpha=1e-3, max_iter=3, random_state=0)
-    with dask.config.set(scheduler="threads"):
-        assert RobustLogisticRegression(**params).fit(dX, dY).pi_method_ == "em"
-        with pytest.raises(ValueError, match="pi_method='elkan_noto' cross-fits in memory"):
-            RobustLogisticRegression(pi_method="elkan_noto", **params).fit(dX, dY)
+    sums = cluster_tagged_sums(model, dX, dY, da.ones(N, chunks=X_CHUNKS[0]))
+    assert all(np.shape(s) == (3,) for s in sums)
+    for got, want in zip(sums, held_out_tag_sums(X, Y, np.ones(N), model.coef_,
+                                                  model.intercept_)):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
