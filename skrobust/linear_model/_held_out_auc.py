@@ -170,11 +170,12 @@ def held_out_log_likelihood(model, X, Y, weights, xp, bins=None, columns=None, t
     return np.asarray(to_numpy(sums), dtype=float) / max(total, 1e-300)
 
 
-def image_auc_sums(model, X, Y, weights, xp, bins=None):
+def image_auc_sums(model, X, Y, weights, xp):
     """(sum of w_i AUC_i, sum of w_i) over the images that have both a tag and an
-    untagged tag, where AUC_i ranks image i's tags by the ``model``'s P(tag | x_i):
-    how well it would suggest each image's own tags. Row blocks of ``batch_size``;
-    dask rows block by block on the cluster. Host floats."""
+    untagged tag, where AUC_i ranks image i's tags by the ``model``'s P(true | x_i),
+    as annotation ranks them (not by P(tag | x_i): the noise rates, one per tag,
+    would reorder an image's tags by how often uploaders give them). Row blocks of
+    ``batch_size``; dask rows block by block on the cluster. Host floats."""
     if is_dask_collection(X):
         from skrobust.linear_model._dask_pass import image_auc_sums as on_cluster
 
@@ -184,10 +185,8 @@ def image_auc_sums(model, X, Y, weights, xp, bins=None):
         rows = slice(start, stop)
         X_rows, w_rows = take_rows(X, rows, xp), take_rows(weights, rows, xp)
         Y_rows = dense_rows(take_rows(Y, rows, xp))
-        pi, gamma = model._row_rates(None if bins is None else tuple(b[rows] for b in bins),
-                                     xp, Y_rows)
         scores = safe_sparse_dot(X_rows, model.coef_.T) + model.intercept_
-        per_image = tag_auc(_em.log_tag_probability(scores, pi, gamma, xp).T, Y_rows.T,
+        per_image = tag_auc(scores.T, Y_rows.T,
                             xp.ones(Y_rows.shape[1], dtype=scores.dtype,
                                     device=scores.device), xp)
         ranked = ~xp.isnan(per_image)
