@@ -1,13 +1,15 @@
 """Where the tests find ../shared/data and the optional extras, and what to do when
 they are missing: skip on a developer machine, fail in CI (CI=true), so a CI run can
-never go green by silently skipping the tests on real data; and the stand-ins for a
-GPU namespace."""
+never go green by silently skipping the tests on real data; the stand-ins for a
+GPU namespace; and a fit that stops at max_iter on purpose."""
 
 import importlib
 import os
+import warnings
 from pathlib import Path
 
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,3 +51,10 @@ def stand_in_device(namespace):
 
     device = array_api_strict.Device("device1")
     return (lambda a: array_api_strict.asarray(a, device=device)), device
+
+
+def fit_without_convergence_warning(model, X, Y, **fit_params):
+    """``model.fit``, where stopping at ``max_iter`` (or at the chosen epochs) is meant."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, Y, **fit_params)

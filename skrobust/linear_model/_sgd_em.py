@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.extmath import safe_sparse_dot
 
 from skrobust.linear_model import _effort, _em
 from skrobust.linear_model._dask_pass import is_dask_collection

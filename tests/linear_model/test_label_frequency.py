@@ -1,26 +1,17 @@
 """pi_method: pi estimated before the classifier (Elkan & Noto) and held, or by EM."""
 
-import warnings
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
-from sklearn.exceptions import ConvergenceWarning
 
 from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
 from skrobust._array_api import to_numpy
 from skrobust.datasets import make_tagged_classification
 
-from _shared import stand_in_device
+from _shared import fit_without_convergence_warning as _fit, stand_in_device
 
 PI = np.array([0.2, 0.4, 0.6, 0.8])
-
-
-def _fit(model, X, Y, **fit_params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(X, Y, **fit_params)
 
 
 @pytest.fixture(scope="module")

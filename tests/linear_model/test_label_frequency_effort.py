@@ -1,27 +1,20 @@
 """pi_method="elkan_noto" with tag_effort: a rate per (effort bin, tag) read off the
 cross-fit before the classifier trains, and held (issue 24)."""
 
-import warnings
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import expit, logit
-from sklearn.exceptions import ConvergenceWarning
 
 from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
 from skrobust.datasets import make_tagged_classification
+
+from _shared import fit_without_convergence_warning as _fit
 
 # Effort bins 0-2, 3-5, 6-10, 11-20, 21+ (the default edges), each drawn equally often.
 LOW, HIGH = np.array([0, 3, 6, 11, 21]), np.array([3, 6, 11, 21, 40])
 TRUE_PI = expit(logit(np.array([0.3, 0.5, 0.6, 0.4]))[None, :]
                 + np.array([-1.5, -0.7, 0.0, 0.6, 1.2])[:, None])  # (bins, tags)
-
-
-def _fit(model, X, Y, **fit_params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(X, Y, **fit_params)
 
 
 @pytest.fixture(scope="module")
