@@ -4,12 +4,14 @@ cross-fit before the classifier trains, and held (issue 24)."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from scipy.special import expit, logit
 
 from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
+from skrobust._array_api import to_numpy
 from skrobust.datasets import make_tagged_classification
 
-from _shared import fit_without_convergence_warning as _fit
+from _shared import fit_without_convergence_warning as _fit, stand_in_device
 
 # Effort bins 0-2, 3-5, 6-10, 11-20, 21+ (the default edges), each drawn equally often.
 LOW, HIGH = np.array([0, 3, 6, 11, 21]), np.array([3, 6, 11, 21, 40])
@@ -69,6 +71,25 @@ def test_sparse_tags_give_the_dense_cells(data):
     sparse = _fit(RobustLogisticRegression(**params), sp.csr_matrix(X), sp.csr_matrix(Y),
                   tag_effort=effort)
     np.testing.assert_allclose(sparse.pi_effort_, dense.pi_effort_, rtol=1e-5)
+
+
+@pytest.mark.parametrize("namespace", ["array_api_strict", "torch"])
+def test_same_cells_on_other_namespaces(data, namespace):
+    """The cells (host sums of the cross-fit) and the model holding them, on
+    array_api_strict's second device and torch CPU: the host's, on the data's device."""
+    X, Y, effort = (a[:1200] for a in data)
+    convert, device = stand_in_device(namespace)
+    params = dict(alpha=1e-3, max_iter=2, random_state=0)
+    host = _fit(RobustLogisticRegression(**params), X, Y, tag_effort=effort)
+    with sklearn.config_context(array_api_dispatch=True):
+        other = _fit(RobustLogisticRegression(**params), convert(X), convert(Y.astype(float)),
+                     tag_effort=convert(effort))
+        proba = other.predict_tag_proba(convert(X[:50]), tag_effort=convert(effort[:50]))
+    np.testing.assert_allclose(to_numpy(other.pi_effort_), host.pi_effort_, rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(proba), host.predict_tag_proba(
+        X[:50], tag_effort=effort[:50]), rtol=1e-5, atol=1e-8)
+    if device is not None:
+        assert other.pi_effort_.device == device
 
 
 def test_pi_init_per_effort_bin_is_a_start_or_a_held_rate(data):
