@@ -22,7 +22,10 @@ too few examples to learn a tag from; the count dropped is printed. With
 --clean-labels, the model is then calibrated on those checked photos
 (InterceptCalibrator), for the tags that were checked, so its probabilities match
 what is really in the photos; P(an uploader supplies a tag) follows from the
-calibrated P(true).
+calibrated P(true). With --tag-effort, pi is set per uploader effort too: each
+photo's count of tags (all of them, before --min-images) puts it in a bin (0-2,
+3-5, 6-10, 11-20, 21+ tags), and an uploader who gives many tags is taken to
+leave out fewer of the true ones.
 
 Input files:
   features      .npy array, one row per photo (from skrobust featurize)
@@ -79,6 +82,10 @@ def add_parser(commands, common):
                         default="auto",
                         help="merge plural tags with WordNet (needs skrobust[nlp]); "
                         "auto: when WordNet is installed (default)")
+    parser.add_argument("--tag-effort", action="store_true",
+                        help="rates per uploader effort, from each photo's tag count "
+                        "(on 12,541 MIRFLICKR photos: 2- and 3-tag search +2.2 and "
+                        "+1.0 precision points; not measured on small sets)")
     parser.add_argument("--seed", type=_types.non_negative_int, default=0,
                         help="random seed of the training (default 0)")
     parser.add_argument("--overwrite", action="store_true",
@@ -193,6 +200,15 @@ def run(args):
         return _run(args)
 
 
+def _effort_summary(model):
+    """The effort bins' median pi, for the progress line ("" without effort)."""
+    cells = getattr(model, "pi_effort_", None)
+    if cells is None:
+        return ""
+    medians = np.median(np.asarray(cells), axis=1)
+    return "; per effort bin (median): " + ", ".join(f"{m:.2f}" for m in medians)
+
+
 def _run(args):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -230,9 +246,13 @@ def _run(args):
                                   _tag_lookup(vectorizer, tags), len(names))
 
     model = make_pipeline(StandardScaler(), RobustLogisticRegression(random_state=args.seed))
-    model.fit(X, Y)
+    effort = {}
+    if args.tag_effort:  # over all of a photo's tags, not only the kept ones
+        effort["robustlogisticregression__tag_effort"] = vectorizer.count_tags(tags)
+    model.fit(X, Y, **effort)
     pi = np.asarray(model[-1].pi_)
-    stages(f"trained: pi from {pi.min():.2f} to {pi.max():.2f} (median {np.median(pi):.2f})")
+    stages(f"trained: pi from {pi.min():.2f} to {pi.max():.2f} (median {np.median(pi):.2f})"
+           + _effort_summary(model[-1]))
 
     if clean is not None:
         model = _calibrate(model, X, clean, names, args, stages)

@@ -41,6 +41,30 @@ def test_train_saves_a_tagger_with_its_tag_names(inputs, tmp_path):
     assert model.predict_proba(inputs["X"][:3]).shape == (3, n_tags)
 
 
+def test_tag_effort_sets_pi_per_effort_bin_from_every_tag_of_a_photo(inputs, tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skrobust.cli._inputs import read_tags
+
+    output = tmp_path / "tagger.skrobust"
+    assert _train(inputs, output, "--tag-effort") == 0
+    rlr = skrobust.load(output)[-1]
+    assert rlr.pi_method_ == "elkan_noto" and rlr.pi_effort_.shape == (5, len(rlr.pi_))
+    # The counts are over all of a photo's tags, not only the tags the model keeps.
+    tags = read_tags(inputs["tags"], len(inputs["X"]))
+    vectorizer = TagVectorizer(lemmatize=None, min_images=_cli_data.MIN_IMAGES)
+    Y = vectorizer.fit_transform(tags)
+    counts = vectorizer.count_tags(tags)
+    assert np.any(counts != np.asarray(Y.sum(axis=1)).ravel())
+    expected = make_pipeline(StandardScaler(), skrobust.RobustLogisticRegression(
+        random_state=0)).fit(inputs["X"], Y, robustlogisticregression__tag_effort=counts)
+    np.testing.assert_allclose(rlr.pi_effort_, expected[-1].pi_effort_, rtol=1e-6)
+    plain = tmp_path / "plain.skrobust"
+    assert _train(inputs, plain) == 0
+    assert skrobust.load(plain)[-1].pi_effort_ is None
+
+
 def test_without_pandas_the_tag_names_go_to_a_sidecar(inputs, tmp_path, monkeypatch):
     monkeypatch.setattr("skrobust.cli._train._has_pandas", lambda: False)
     output = tmp_path / "tagger.skrobust"
