@@ -18,6 +18,7 @@ import _contenders  # noqa: E402
 import _data  # noqa: E402
 import _head  # noqa: E402
 import _scores  # noqa: E402
+import grid_search_score  # noqa: E402
 import run_quality  # noqa: E402
 
 SPML = ("wan", "epr", "em", "llr")
@@ -272,3 +273,27 @@ def test_clean_tuned_contenders_choose_c_by_the_clean_images(name):
     assert annotation_scores(a.Z_clean, S, k=5).f1 == pytest.approx(f1.max())
     assert f1.max() > f1[0]
     assert _contenders.CONTENDERS["llr_clean"].uses_clean
+
+
+def test_grid_search_score_judges_both_scores_on_one_search():
+    """The grid-search benchmark: the old score is the mean per-image AUC of
+    P(tag | x), and a split's regrets are >= 0 with the choices inside the grid."""
+    from sklearn.metrics import roc_auc_score
+
+    from skrobust import RobustLogisticRegression
+
+    X, Y, Z = make_tagged_classification(n_samples=400, n_features=8, n_tags=6,
+                                         pi=[0.2, 0.3, 0.4, 0.5, 0.6, 0.8], random_state=2)
+    X = X.astype(np.float32)
+    model = RobustLogisticRegression(alpha=1e-2, max_iter=3, random_state=0).fit(X, Y)
+    P = model.predict_tag_proba(X)
+    rows = [i for i in range(len(Y)) if 0 < Y[i].sum() < Y.shape[1]]
+    assert grid_search_score.tag_probability_score(model, X, Y) == pytest.approx(
+        np.mean([roc_auc_score(Y[i], P[i]) for i in rows]))
+    perm = np.random.default_rng(0).permutation(400)
+    split = Bunch(name="tiny/0", X=X, Y=Y, Z=Z, tag_names=list("abcdef"), train=perm[:300],
+                  test=perm[300:], clean=perm[:30], true_pi=None)
+    out = grid_search_score.run_split(split, "auto", n_jobs=1)
+    grid = {str(a) for a in grid_search_score.GRID}
+    for metric in ("score", "p_tag"):
+        assert out[f"chosen_by_{metric}"] in grid and out[f"regret_{metric}"] >= 0

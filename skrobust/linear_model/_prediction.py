@@ -168,7 +168,8 @@ class _PredictionMixin:
         and on 8 splits of those photos a grid search over alpha chose 3.5 F@5
         points below the grid's best on average (up to 9.7); ranked by P(true | x)
         1.3 (up to 4.6). At scale (8,779 photos, 2 splits) both chose the best
-        strength. With ``pi_method="em"`` the two were 1.0 and 0.5. Accuracy
+        strength. With ``pi_method="em"`` the two were 1.0 and 0.5
+        (``benchmarks/quality/grid_search_score.py``). Accuracy
         against the noisy tags (ClassifierMixin's score) would choose models that
         predict no tag at all. To select for tag suggestion, pass
         ``scoring="tag_prediction_f1"`` (:mod:`skrobust.metrics`).
