@@ -44,6 +44,18 @@ SECTIONS = {
         "Goal (issue 24): RobustLogisticRegressionCV() on ~8,800 x 1,280 x 24 in <= 5x one "
         "fit (it took 21x when each fold was its own fit of 100 epochs).",
     ),
+    "selection_memory": (
+        "Peak memory of model selection: the defaults and RobustLogisticRegressionCV against "
+        "one fit",
+        "python benchmarks/bench_selection_memory.py",
+        "No goal. The defaults train 7 strengths as columns of one model (and 5 plain fits "
+        "for pi), RobustLogisticRegressionCV 35 copies of the tags: W is one model's weights "
+        "(tags x features x 4 bytes), in_W the peak in units of W (each copy holds about 5 W "
+        "at its peak: weights, the previous weights for momentum, the step, and the copies "
+        "that leave a failed pass without effect). At thousands of tags and 4,096 features, "
+        "RobustLogisticRegressionCV needs tens of GB: choose the strength on a subset of "
+        "the tags, or use the defaults.",
+    ),
     "memory": (
         "Peak memory of a streamed fit (d=4096, float32)",
         "python benchmarks/bench_memory.py",
