@@ -334,10 +334,9 @@ tag_names_, n_features_in_, n_iter_, t_, loss_curve_
         if pi_method == "elkan_noto":
             self._rng = check_random_state(self.random_state)
             edges = None if effort is None else _effort.check_effort_edges(self.effort_bins)
-            n_bins = None if effort is None else len(edges) + 1
-            start, _ = self._pi_start(self.pi_init, Y.shape[1], n_bins)
-            bins = None if effort is None else _effort.bin_index(effort, edges)
-            pooled_pi, cells = elkan_noto_pi(self, X_valid, Y, weights, xp, start, bins, n_bins)
+            start, _ = self._pi_start(self.pi_init, Y.shape[1],
+                                      None if edges is None else len(edges) + 1)
+            pooled_pi, cells = elkan_noto_pi(self, X_valid, Y, weights, xp, start, effort, edges)
             held_pi = held_pi_params(pooled_pi, cells)
         params = {**self._model_params(), **held_pi}
         scored_by = criterion(self.noise) if self.scoring == "auto" else self.scoring

@@ -48,6 +48,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from skrobust._array_api import to_numpy
 from skrobust.linear_model._auto_alpha import choose_strength, held_out_path
 from skrobust.linear_model._dask_pass import cluster_tagged_sums, is_dask_collection
+from skrobust.linear_model._effort import additive_rates, bin_index
 from skrobust.linear_model._sgd_em import row_index, take_rows
 
 #: Folds of the cross-fit: every row is scored by a model trained on 4/5 of the rows.
@@ -80,15 +81,15 @@ def resolved_pi_method(estimator, effort, streaming):
     return method
 
 
-def elkan_noto_pi(estimator, X, Y, weights, xp, start, bins=None, n_bins=None):
+def elkan_noto_pi(estimator, X, Y, weights, xp, start, effort=None, edges=None):
     """Each tag's pi as the weighted mean, over its tagged rows, of P(tag | x) from a
     plain logistic regression that did not train on the row (:data:`N_FOLDS`-fold
     cross-fit, folds drawn from the estimator's ``_rng``); a host array of shape
     (n_tags,), in [:data:`MIN_PI`, 1]. Tags without a tagged row keep ``start``
     (their ``pi_init``). Fewer than two rows cannot be cross-fitted: ``start``.
 
-    With ``bins`` (each row's host effort bin, of ``n_bins``) also the rates per
-    (bin, tag), see :func:`effort_cells`; else None. Returns ``(pi, cells)``.
+    With ``effort`` (the rows' host tag counts, binned by the bin ``edges``) also the
+    rates per (bin, tag), see :func:`effort_cells`; else None. Returns ``(pi, cells)``.
 
     The plain model's (strength, epochs) is chosen once, on held-out rows as
     ``alpha="auto"`` chooses it (by the likelihood, with ``noise="none"``), and
@@ -100,6 +101,8 @@ def elkan_noto_pi(estimator, X, Y, weights, xp, start, bins=None, n_bins=None):
 
     n = X.shape[0]
     start = np.asarray(start, dtype=float)
+    bins = None if effort is None else bin_index(effort, edges)
+    n_bins = None if effort is None else len(edges) + 1
     if n < 2:
         return start, None if bins is None else np.tile(start, (n_bins, 1))
     params = {name: value for name, value in estimator.get_params(deep=False).items()
@@ -176,8 +179,6 @@ def effort_cells(pi, tagged, expected):
     on the manual labels was 0.12 (0.048 weighted by positives), against 0.32 for
     EM's cells and 0.17 for one rate per tag (benchmarks/quality/RESULTS.md).
     """
-    from skrobust.linear_model._effort import additive_rates
-
     with np.errstate(invalid="ignore", divide="ignore"):
         positives = np.where(pi > 0, expected / pi, 0.0)
     cells = additive_rates(tagged, positives, pi, np)

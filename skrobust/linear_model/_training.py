@@ -308,13 +308,14 @@ class _TrainingMixin:
                 UserWarning,
             )
         if self.pi_method_ == "elkan_noto":
-            n_bins = None if effort is None else len(self.effort_bins_) + 1
-            bins = None if effort is None else _effort.bin_index(effort, self.effort_bins_)
-            pi, cells = elkan_noto_pi(self, X, Y, weights, xp, to_numpy(self.pi_), bins, n_bins)
+            pi, cells = elkan_noto_pi(self, X, Y, weights, xp, to_numpy(self.pi_), effort,
+                                      self.effort_bins_)
             _, _, device = get_namespace_and_device(self.coef_)
             # Still the fresh state: start it again, at these rates.
             self._set_state(initial_state(*self.coef_.shape, pi, to_numpy(self.gamma_), xp,
-                                          device, self.coef_.dtype, n_bins, pi_cells=cells))
+                                          device, self.coef_.dtype,
+                                          None if cells is None else cells.shape[0],
+                                          pi_cells=cells))
         self._set_prior_modes(Y.shape[1])  # no prior on a rate that is not learned
 
     def _learns_pi(self):
