@@ -443,6 +443,19 @@ def cluster_tagged_sums(model, X, Y, weights):
     return data.map_reduce(_block_tagged_sums, [model.coef_, model.intercept_])
 
 
+def _block_tagged_rows(block):
+    """Each tag's count of tagged rows in one row block (on a worker)."""
+    from skrobust.linear_model._label_frequency import tagged_rows
+
+    return (tagged_rows(*block, xp=None),)
+
+
+def cluster_tagged_rows(X, Y, weights, batch_size):
+    """``_label_frequency.tagged_rows`` over dask rows, counted on the cluster."""
+    data = DaskPass(X, Y, weights, batch_size, persist=False)
+    return data.map_reduce(_block_tagged_rows, [])[0]
+
+
 def log_likelihood_sums(model, X, Y, weights):
     """``model._log_likelihood_sums`` on dask arrays: per tag, summed on the
     cluster."""

@@ -17,6 +17,7 @@ from skrobust.linear_model._auto_alpha import (
     AUTO_ALPHAS,
     MIN_EPOCHS,
     choose_strength,
+    choose_strength_per_tag,
     smoothed,
 )
 from skrobust.linear_model._held_out_auc import tag_auc
@@ -74,6 +75,27 @@ def test_choose_strength_takes_the_smoothed_best_from_min_epochs_on():
     assert choose_strength(np.full((8, 7), 0.6)) == (AUTO_ALPHAS[0], MIN_EPOCHS)
     # A path shorter than MIN_EPOCHS chooses among what it has.
     assert choose_strength(np.array([[0.5] * 6 + [0.8]] * 2))[0] == AUTO_ALPHAS[6]
+
+
+def test_choose_strength_per_tag_gives_each_tag_its_best_strength():
+    n_epochs = MIN_EPOCHS + 6
+    path = np.full((n_epochs, len(AUTO_ALPHAS), 3), -0.5)
+    path[:, 1, 0] = -0.2  # tag 0 is best at the second strength, from the start
+    path[MIN_EPOCHS + 1:, 5, 1] = -0.1  # tag 1 at the sixth, after MIN_EPOCHS + 1
+    path[:, :, 2] = np.nan  # tag 2 has no tagged held-out row: the shared choice
+    path[:, 3, 0] = -0.3  # tag 0's runner-up
+    alphas, epochs = choose_strength_per_tag(path)
+    shared, _ = choose_strength(np.nanmean(path, axis=2))
+    np.testing.assert_array_equal(alphas, [AUTO_ALPHAS[1], AUTO_ALPHAS[5], shared])
+    # The epochs at which the chosen columns score best together: tag 1's column
+    # reaches its best once smoothing no longer reaches back before its rise.
+    assert epochs == MIN_EPOCHS + 3
+    # A tag outside ``own`` (too few tagged rows for a choice of its own): shared.
+    alphas, _ = choose_strength_per_tag(path, own=[False, True, True])
+    np.testing.assert_array_equal(alphas, [shared, AUTO_ALPHAS[5], shared])
+    # No path or no score: as choose_strength.
+    assert choose_strength_per_tag(None) == (AUTO_ALPHAS[0], None)
+    assert choose_strength_per_tag(np.full((6, 7, 2), np.nan)) == (AUTO_ALPHAS[0], None)
 
 
 def test_no_path_or_no_score_falls_back_to_the_weakest_strength():

@@ -313,9 +313,10 @@ def test_elkan_noto_pi_on_the_cluster(scheduler, data):
 
 def test_elkan_noto_sums_never_bring_a_block_to_the_client(client, data):
     """Only the two sums per tag come back from the cluster: the held-out rows' scores
-    are summed on the workers."""
-    from skrobust.linear_model._dask_pass import cluster_tagged_sums
-    from skrobust.linear_model._label_frequency import held_out_tag_sums
+    are summed on the workers (and the tagged rows that decide which tags choose a
+    strength of their own are counted there)."""
+    from skrobust.linear_model._dask_pass import cluster_tagged_rows, cluster_tagged_sums
+    from skrobust.linear_model._label_frequency import held_out_tag_sums, tagged_rows
 
     X, Y = data
     model = RobustLogisticRegression(**PARAMS).fit(X, Y)
@@ -325,3 +326,6 @@ def test_elkan_noto_sums_never_bring_a_block_to_the_client(client, data):
     for got, want in zip(sums, held_out_tag_sums(X, Y, np.ones(N), model.coef_,
                                                   model.intercept_)):
         np.testing.assert_allclose(got, want, rtol=1e-10)
+    counts = cluster_tagged_rows(dX, dY, da.ones(N, chunks=X_CHUNKS[0]), 200)
+    np.testing.assert_array_equal(counts, Y.sum(axis=0))
+    np.testing.assert_array_equal(tagged_rows(X, Y, np.ones(N), None), Y.sum(axis=0))
