@@ -17,7 +17,8 @@ instead: if g(x) = P(tag | x) and the concept is present wherever a tag is, then
 equals pi on the tagged rows, and the mean of g over a tag's tagged rows, each
 scored by a model that did not train on it, estimates that tag's pi. Here g is
 ``RobustLogisticRegression(noise="none")`` with the estimator's other settings and
-its strength chosen by its held-out likelihood, cross-fitted on :data:`N_FOLDS`
+its strength (one per tag, for tags with enough tagged rows) chosen by its held-out
+likelihood, cross-fitted on :data:`N_FOLDS`
 folds. The estimate is biased low wherever a concept is not
 certain from x, since a logistic g cannot level off at pi: on data drawn from the
 paper's model itself it gave 0.13-0.53 for rates 0.2-0.8, which EM recovers
@@ -27,8 +28,9 @@ Measured (``benchmarks/quality/RESULTS.md``: RLR defaults with EM's pi against p
 held here, everything else equal): on 8,779 photos (10 splits) F@5 +4.3 (51.0),
 log-loss against the manual labels 0.32 against 0.38, pi mean |error| 0.08 (r 0.69)
 against 0.12 (r 0.25), AUC -0.003; on the 511 embedded photos (20 splits) F@5 +2.2,
-AUC +0.005, log-loss 0.57 against 0.52. Starting EM at this estimate instead of
-holding it gained nothing: EM moved pi back.
+AUC +0.005, log-loss 0.57 against 0.52. A strength per common tag (see
+:func:`elkan_noto_pi`) then took pi to 0.078 (r 0.77) at scale. Starting EM at
+this estimate instead of holding it gained nothing: EM moved pi back.
 
 With ``tag_effort`` the same cross-fit also sets each (effort bin, tag) rate
 (:func:`effort_cells`), held as pi is: EM's cells were 0.32 from the rates
