@@ -288,6 +288,27 @@ def test_worker_killed_mid_fit(client, data, reference):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_lbfgs_warm_started_from_an_sgd_epoch_on_the_cluster(client, data):
+    """One SGD epoch (partial_fit, as dask-ml's Incremental runs it block by block),
+    then solver="lbfgs" with warm_start on dask arrays: the same model as the same
+    warm start in memory, and it starts where the epoch ended (bench_dask's
+    "Incremental 1 epoch, then lbfgs")."""
+    X, Y = data
+    params = {**PARAMS, "max_iter": 10, "warm_start": True}
+
+    def after_an_sgd_epoch():
+        # 30 steps of 50 rows: an epoch that gets somewhere
+        return RobustLogisticRegression(pi_method="em", batch_size=50,
+                                        random_state=0).partial_fit(X, Y)
+
+    model = after_an_sgd_epoch().set_params(**params).fit(
+        da.from_array(X, chunks=X_CHUNKS), da.from_array(Y, chunks=(X_CHUNKS[0], 3)))
+    assert_same_fit(model, after_an_sgd_epoch().set_params(**params).fit(X, Y))
+    from_zero = RobustLogisticRegression(**{**PARAMS, "max_iter": 1}).fit(X, Y)
+    assert model.loss_curve_[0] < from_zero.loss_curve_[0]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_elkan_noto_pi_on_the_cluster(scheduler, data):
     """The default pi_method ("auto") cross-fits Elkan & Noto's pi on the cluster: the
     strength path and the 5 plain fits train data-parallel on their folds' rows, and
