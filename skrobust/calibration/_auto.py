@@ -1,6 +1,6 @@
 """Which calibration each tag gets: a prior strength chosen by approximate
-leave-one-out log-likelihood, and method="auto"'s ladder (none, per-tag intercept
-or Platt, Platt for all, one shared map), guarded by the clean set's top-k
+leave-one-out log-likelihood, and method="auto"'s ladder (Platt for all, per-tag
+intercept or Platt, one shared map, none), guarded by the clean set's top-k
 annotation F1.
 """
 
@@ -234,7 +234,10 @@ class _CalibrationChoiceMixin:
         loo = dict(zip(names, loo))
 
         per_tag = np.where(loo["platt"] > loo["intercept"], "platt", "intercept")
-        rungs = [("per tag", per_tag), ("platt", np.full(n_tags, "platt"))]
+        # Platt for all before the per-tag choice: a tag's family chosen on its few
+        # clean positives is noise (RobustLogisticRegression() on 50 clean MIRFLICKR
+        # photos: 1.3 F@5 points better on the 730 embedded photos, 0.4 at scale).
+        rungs = [("platt", np.full(n_tags, "platt")), ("per tag", per_tag)]
         if n_tags > 1:
             rungs.append(("shared", np.full(n_tags, "shared")))
         check = _AnnotationCheck(scores, Z, weights, xp)

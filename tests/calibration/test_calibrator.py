@@ -389,7 +389,7 @@ def test_platt_repairs_compressed_scores_and_auto_chooses_it():
     auto = results["auto"]
     np.testing.assert_array_equal(auto.method_, ["platt"] * 8)
     np.testing.assert_allclose(auto.slope_, results["platt"].slope_)
-    assert auto.selection_ == "per tag"
+    assert auto.selection_ == "platt"  # the first rung: a slope for every tag
     assert auto.prior_strength_.shape == (8,)
     assert scores["auto"][log_loss_] < uncalibrated[log_loss_]
     assert scores["auto"][f1] > uncalibrated[f1] - 0.005  # within noise (same ranking)
