@@ -310,8 +310,8 @@ def run_incremental(X_path, Y_path, args, then_lbfgs=False):
         row = dict(contender=name, workers=2,
                    fit_s=trained, load_s=None, passes=passes,
                    s_per_pass=trained / passes, final_loss=curve[-1][1],
-                   MB_worker_to_worker_per_pass=peer / args.epochs / 1e6,
-                   MB_workers_to_client_per_pass=to_client / args.epochs / 1e6,
+                   MB_worker_to_worker_per_pass=peer / passes / 1e6,
+                   MB_workers_to_client_per_pass=to_client / passes / 1e6,
                    MB_client_to_workers_per_pass=None,
                    peak_rss_MB_per_worker=[round(s["peak_rss"] / 1e6) for s in after.values()])
         return row, curve

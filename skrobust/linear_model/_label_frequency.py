@@ -18,11 +18,10 @@ equals pi on the tagged rows, and the mean of g over a tag's tagged rows, each
 scored by a model that did not train on it, estimates that tag's pi. Here g is
 ``RobustLogisticRegression(noise="none")`` with the estimator's other settings and
 its strength (one per tag, for tags with enough tagged rows) chosen by its held-out
-likelihood, cross-fitted on :data:`N_FOLDS`
-folds. The estimate is biased low wherever a concept is not
-certain from x, since a logistic g cannot level off at pi: on data drawn from the
-paper's model itself it gave 0.13-0.53 for rates 0.2-0.8, which EM recovers
-(``pi_method="em"`` is for such data).
+likelihood, cross-fitted on :data:`N_FOLDS` folds. The estimate is biased low
+wherever a concept is not certain from x, since a logistic g cannot level off at
+pi: on data drawn from the paper's model itself it gave 0.13-0.53 for rates
+0.2-0.8, which EM recovers (``pi_method="em"`` is for such data).
 
 Measured (``benchmarks/quality/RESULTS.md``: RLR defaults with EM's pi against pi
 held here, everything else equal): on 8,779 photos (10 splits) F@5 +4.3 (51.0),
@@ -132,8 +131,8 @@ def elkan_noto_pi(estimator, X, Y, weights, xp, start, effort=None, edges=None):
     seeds = estimator._rng.randint(np.iinfo(np.int32).max, size=n_folds + 2)
     chooser = RobustLogisticRegression(**params)
     chooser._rng = check_random_state(int(seeds[-2]))
-    own = tagged_rows(X, Y, weights, xp, batch_size=params["batch_size"]) \
-        >= MIN_TAGGED_OWN_STRENGTH
+    own = (tagged_rows(X, Y, weights, xp, batch_size=params["batch_size"])
+           >= MIN_TAGGED_OWN_STRENGTH)
     alpha, epochs = choose_strength_per_tag(
         held_out_path(chooser, X, Y, weights, xp, per_tag=True), own=own)
     params.update(alpha=alpha, max_iter=min(epochs or params["max_iter"], params["max_iter"]))

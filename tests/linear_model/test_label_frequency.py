@@ -153,3 +153,25 @@ def test_an_unknown_pi_method_is_refused_by_name(separable):
         RobustLogisticRegression(pi_method="elkan").fit(X[:50], Y[:50])
     with pytest.raises(ValueError, match="pi_method"):
         RobustLogisticRegressionCV(pi_method="EM").fit(X[:50], Y[:50])
+
+
+def test_only_tags_with_enough_tagged_rows_choose_their_own_strength(monkeypatch):
+    """The plain fits of the cross-fit give a tag its own strength only when it has
+    MIN_TAGGED_OWN_STRENGTH tagged rows (about 5 held out); the rest share one."""
+    from skrobust.linear_model import _label_frequency
+
+    X, Y, _ = make_tagged_classification(n_samples=600, n_features=5, n_tags=2,
+                                         pi=0.9, random_state=0)
+    Y[:, 1] = 0
+    Y[:_label_frequency.MIN_TAGGED_OWN_STRENGTH - 1, 1] = 1  # one row short
+    assert Y[:, 0].sum() >= _label_frequency.MIN_TAGGED_OWN_STRENGTH
+    seen = []
+    choose = _label_frequency.choose_strength_per_tag
+
+    def spy(path, own=None):
+        seen.append(np.asarray(own))
+        return choose(path, own=own)
+
+    monkeypatch.setattr(_label_frequency, "choose_strength_per_tag", spy)
+    assert _fit(RobustLogisticRegression(random_state=0), X, Y).pi_method_ == "elkan_noto"
+    np.testing.assert_array_equal(seen, [[True, False]])
