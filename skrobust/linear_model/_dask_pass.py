@@ -443,17 +443,18 @@ def cluster_tagged_sums(model, X, Y, weights):
     return data.map_reduce(_block_tagged_sums, [model.coef_, model.intercept_])
 
 
-def _block_tagged_rows(block):
-    """Each tag's count of tagged rows in one row block (on a worker)."""
+def cluster_tagged_rows(Y):
+    """``_label_frequency.tagged_rows`` of dask ``Y``, counted block by block where
+    Y's blocks are (X is not read: a pass over the features for a count of tags would
+    cost as much as a pass of the fit)."""
+    import dask
+
     from skrobust.linear_model._label_frequency import tagged_rows
 
-    return (tagged_rows(*block, xp=None),)
-
-
-def cluster_tagged_rows(X, Y, weights, batch_size):
-    """``_label_frequency.tagged_rows`` over dask rows, counted on the cluster."""
-    data = DaskPass(X, Y, weights, batch_size, persist=False)
-    return data.map_reduce(_block_tagged_rows, [])[0]
+    Y = Y.rechunk({1: -1}) if len(Y.chunks[1]) > 1 else Y
+    counts = dask.compute(*[dask.delayed(tagged_rows)(block)
+                            for block in Y.to_delayed().ravel()])
+    return np.sum(counts, axis=0)
 
 
 def log_likelihood_sums(model, X, Y, weights):

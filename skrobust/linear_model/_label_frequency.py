@@ -131,8 +131,7 @@ def elkan_noto_pi(estimator, X, Y, weights, xp, start, effort=None, edges=None):
     seeds = estimator._rng.randint(np.iinfo(np.int32).max, size=n_folds + 2)
     chooser = RobustLogisticRegression(**params)
     chooser._rng = check_random_state(int(seeds[-2]))
-    own = (tagged_rows(X, Y, weights, xp, batch_size=params["batch_size"])
-           >= MIN_TAGGED_OWN_STRENGTH)
+    own = tagged_rows(Y) >= MIN_TAGGED_OWN_STRENGTH
     alpha, epochs = choose_strength_per_tag(
         held_out_path(chooser, X, Y, weights, xp, per_tag=True), own=own)
     params.update(alpha=alpha, max_iter=min(epochs or params["max_iter"], params["max_iter"]))
@@ -167,11 +166,11 @@ def elkan_noto_pi(estimator, X, Y, weights, xp, start, effort=None, edges=None):
     return pi, effort_cells(pi, *totals[2:])
 
 
-def tagged_rows(X, Y, weights, xp, batch_size=None):
-    """Per tag, its number of tagged rows (host floats); dask rows are counted on
-    the cluster (in blocks of ``batch_size`` rows)."""
-    if is_dask_collection(X):
-        return cluster_tagged_rows(X, Y, weights, batch_size)
+def tagged_rows(Y):
+    """Per tag, its number of tagged rows of ``Y`` (host floats): an array of any
+    namespace, a scipy.sparse matrix, or a dask array (counted on the cluster)."""
+    if is_dask_collection(Y):
+        return cluster_tagged_rows(Y)
     return _tagged_sums(Y, np.ones((Y.shape[0], 1)))
 
 

@@ -347,6 +347,10 @@ def test_elkan_noto_sums_never_bring_a_block_to_the_client(client, data):
     for got, want in zip(sums, held_out_tag_sums(X, Y, np.ones(N), model.coef_,
                                                   model.intercept_)):
         np.testing.assert_allclose(got, want, rtol=1e-10)
-    counts = cluster_tagged_rows(dX, dY, da.ones(N, chunks=X_CHUNKS[0]), 200)
-    np.testing.assert_array_equal(counts, Y.sum(axis=0))
-    np.testing.assert_array_equal(tagged_rows(X, Y, np.ones(N), None), Y.sum(axis=0))
+    np.testing.assert_array_equal(cluster_tagged_rows(dY), Y.sum(axis=0))
+    # Y split by columns too, and sparse blocks
+    split = da.from_array(Y, chunks=(X_CHUNKS[0], 2))
+    np.testing.assert_array_equal(tagged_rows(split), Y.sum(axis=0))
+    sparse = split.map_blocks(sp.csr_matrix, dtype=Y.dtype).rechunk({1: -1})
+    np.testing.assert_array_equal(tagged_rows(sparse), Y.sum(axis=0))
+    np.testing.assert_array_equal(tagged_rows(Y), Y.sum(axis=0))
