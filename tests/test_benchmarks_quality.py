@@ -297,3 +297,24 @@ def test_grid_search_score_judges_both_scores_on_one_search():
     grid = {str(a) for a in grid_search_score.GRID}
     for metric in ("score", "p_tag"):
         assert out[f"chosen_by_{metric}"] in grid and out[f"regret_{metric}"] >= 0
+
+
+def test_tune_c_takes_the_weakest_penalty_on_a_scale_blind_plateau():
+    # Up to C=1e-4 the weights are C times one direction: every score is the same
+    # ranking, so the per-tag AUC is exactly flat (the argmax of a tie would choose
+    # the grid's strongest edge). Past 1e-4 noise enters the weights and the AUC
+    # falls on every fold. The choice is the plateau's weakest penalty.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600, 5))
+    T = (X[:, :2] + 0.5 * rng.standard_normal((600, 2)) > 0.5).astype(np.float64)
+    signal, noise = np.eye(2, 5), np.ones((2, 5)) * np.array([0, 0, 1, -1, 1])
+
+    def train(X, T, C, warm=None):
+        spoil = max(0.0, np.log10(C) + 4)  # 0 up to 1e-4, then 1, 2, ...
+        return C * (signal + spoil * noise), np.zeros(2)
+
+    grid = np.logspace(-9, 2, 12)
+    C, cv, _ = _contenders.tune_C(train, X, T, seed=0, grid=grid)
+    assert C == pytest.approx(1e-4)
+    np.testing.assert_allclose(cv[:6], cv[0])  # the plateau, exactly flat
+    assert np.isneginf(cv[-1])  # the path stopped past the peak

@@ -27,7 +27,8 @@ def test_chooses_C_by_inner_cv_and_predicts_probabilities():
     model = TunedLogisticRegression(random_state=0).fit(X, Y)
     assert model.C_ in C_GRID
     assert model.cv_scores_.shape == C_GRID.shape
-    assert model.C_ == C_GRID[np.argmax(model.cv_scores_)]
+    # The weakest penalty within noise of the best: never stronger than the argmax.
+    assert model.C_ >= C_GRID[np.argmax(model.cv_scores_)]
     proba = model.predict_proba(X)
     assert proba.shape == Y.shape and np.all((proba > 0) & (proba < 1))
     # Separable signal: the chosen model ranks tagged images above untagged ones.
