@@ -40,7 +40,7 @@ from skrobust.metrics._utils import mean_tag_auc as mean_auc
 from _head import LinearHead, fit_linear_head, log_sigmoid, sigmoid, weighted_bce
 
 # Wide: on the 730 MIRFLICKR photos the mean AUC of the noisy tags is flat as C falls
-# (its argmax chose 1e-7 on 7 of 20 splits of logspace(-7, 2, 10), then 1e-9 on 9 of
+# (its argmax chose 1e-7 on 7 of 20 splits of logspace(-7, 2, 10), then 1e-9 on 10 of
 # 20 of this grid: widening cannot help a plateau, the rule in tune_C does); on 8,800
 # photos the choice is 1e-4. run_quality records each choice and flags one at an edge.
 C_GRID = np.logspace(-9, 2, 12)
@@ -271,7 +271,7 @@ def tune_C(train, X, T, *, seed, grid=C_GRID, n_folds=N_FOLDS, scoring="auc",
     of the best (the paired difference over the folds:
     :func:`skrobust.experiments._one_se.weakest_within_noise`, whose module says
     why: the plain argmax of the per-tag AUC's flat plateau as C -> 0 chose the
-    grid's edge on 9 of 20 splits of the 730 photos). The path runs over at
+    grid's edge on 10 of 20 splits of the 730 photos). The path runs over at
     least the first ``min_points`` C, then stops once ``patience`` grid points in a
     row are clearly below the best so far (weaker penalties cost the most
     iterations and, past the peak, only lose); those points score -inf.
