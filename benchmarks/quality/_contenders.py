@@ -13,8 +13,8 @@ convention) by inner 5-fold CV on the *training* data only, scoring the mean per
 ROC AUC against the held-out *noisy* tags (``lr_clean``: against held-out clean
 labels, which it is allowed to see), taking the weakest penalty within one paired
 standard error of the best (:func:`tune_C`; until 2026-12-05 the argmax, which chose
-the grid's strongest edge on the 730 photos). Method-specific hyperparameters stay at their
-authors' defaults (stated per contender). Nothing is tuned on clean test labels.
+the grid's strongest edge on the 730 photos). Method-specific hyperparameters stay at
+their authors' defaults (stated per contender). Nothing is tuned on clean test labels.
 ``epr_clean``, ``em_clean``, ``llr_clean`` instead pick C by annotation F@k on the
 split's clean images (:func:`tune_C_clean`): by the tags' per-tag AUC, which is blind
 to each tag's scale and offset, those three chose the grid's strongest edge at scale.
@@ -302,7 +302,8 @@ def tune_C(train, X, T, *, seed, grid=C_GRID, n_folds=N_FOLDS, scoring="auc",
         below = clearly_below(fitted, int(np.nanargmax(np.nanmean(fitted, axis=1))))
         if g + 1 >= max(min_points, patience + 1) and below[-patience:].all():
             break
-    return float(grid[weakest_within_noise(fold_scores)]), np.nanmean(fold_scores, axis=1), oof
+    chosen = weakest_within_noise(fold_scores)
+    return float(grid[chosen]), np.nanmean(fold_scores, axis=1), oof
 
 
 def fit_tuned(train, X, T, *, seed, scoring="auc", **attributes):
