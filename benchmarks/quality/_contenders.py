@@ -298,8 +298,7 @@ def tune_C(train, X, T, *, seed, grid=C_GRID, n_folds=N_FOLDS, scoring="auc",
             coef, intercept = warm[f]
             oof[g][held_rows] = X_held @ coef.T + intercept
         fold_scores[g] = _fold_scores(T, oof[g], folds, scoring)
-        fitted = fold_scores[: g + 1]
-        below = clearly_below(fitted, int(np.nanargmax(np.nanmean(fitted, axis=1))))
+        below = clearly_below(fold_scores[: g + 1])
         if g + 1 >= max(min_points, patience + 1) and below[-patience:].all():
             break
     chosen = weakest_within_noise(fold_scores)

@@ -12,9 +12,9 @@ keeps scores that annotation and calibration can use.
 import numpy as np
 
 
-def clearly_below(fold_scores, best):
-    """Whether each grid point's mean score is below the ``best`` one's by more than
-    one standard error of their paired difference over the folds.
+def clearly_below(fold_scores):
+    """Whether each grid point's mean score is below the best mean score by more
+    than one standard error of their paired difference over the folds.
 
     Every point is scored on the same folds, so the difference is paired: the
     fold-to-fold spread of the scores themselves (ten times larger on the 730
@@ -23,15 +23,15 @@ def clearly_below(fold_scores, best):
     Parameters
     ----------
     fold_scores : ndarray of shape (n_points, n_folds)
-        Larger is better; -inf where a point was not fitted (always clearly below).
-    best : int
-        The row to compare with.
+        Larger is better; NaN for a fold a point could not be scored on (ignored),
+        -inf where a point was not fitted (always clearly below).
 
     Returns
     -------
     ndarray of bool, shape (n_points,)
     """
     fold_scores = np.asarray(fold_scores, dtype=np.float64)
+    best = int(np.nanargmax(np.nanmean(fold_scores, axis=1)))
     diff = fold_scores - fold_scores[best]
     with np.errstate(invalid="ignore"):
         se = np.nanstd(diff, axis=1, ddof=1) / np.sqrt(fold_scores.shape[1])
@@ -52,8 +52,4 @@ def weakest_within_noise(fold_scores):
     >>> int(np.argmax(scores.mean(axis=1))), weakest_within_noise(scores)
     (1, 2)
     """
-    fold_scores = np.asarray(fold_scores, dtype=np.float64)
-    means = np.nanmean(fold_scores, axis=1)
-    best = int(np.nanargmax(means))
-    within = ~clearly_below(fold_scores, best) & np.isfinite(means)
-    return int(np.flatnonzero(within)[-1])
+    return int(np.flatnonzero(~clearly_below(fold_scores))[-1])

@@ -11,9 +11,9 @@ def test_clearly_below_uses_the_paired_difference_over_folds():
     # spread of its paired differences (within noise).
     folds = np.array([0.7, 0.8, 0.9])
     scores = np.stack([folds, folds - 0.001, folds + np.array([-0.01, 0.01, -0.005])])
-    assert clearly_below(scores, 0).tolist() == [False, True, False]
+    assert clearly_below(scores).tolist() == [False, True, False]
     scores[2] = -np.inf  # a point the path never fitted
-    assert clearly_below(scores, 0)[2]
+    assert clearly_below(scores)[2]
 
 
 def test_an_exact_plateau_resolves_to_its_weakest_penalty():
