@@ -33,8 +33,10 @@ def clearly_below(fold_scores):
     fold_scores = np.asarray(fold_scores, dtype=np.float64)
     best = int(np.nanargmax(np.nanmean(fold_scores, axis=1)))
     diff = fold_scores - fold_scores[best]
-    with np.errstate(invalid="ignore"):
-        se = np.nanstd(diff, axis=1, ddof=1) / np.sqrt(fold_scores.shape[1])
+    # The standard error of a mean over the folds that were scored, not all of them.
+    n_scored = np.sum(~np.isnan(diff), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.nanstd(diff, axis=1, ddof=1) / np.sqrt(n_scored)
         return ~(np.nanmean(diff, axis=1) >= -se)
 
 

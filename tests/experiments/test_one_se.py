@@ -29,6 +29,13 @@ def test_a_clear_peak_is_kept():
     assert weakest_within_noise(scores) == 1
 
 
+def test_the_standard_error_counts_only_scored_folds():
+    # Differences of +0.002 and -0.03 on the 2 scored folds: -0.014 on average, one
+    # SE 0.016 over 2 folds (within noise), 0.011 had the 2 unscored ones counted.
+    scores = np.array([[0.80, 0.90, np.nan, np.nan], [0.802, 0.87, np.nan, np.nan]])
+    assert not clearly_below(scores)[1]
+
+
 def test_nan_folds_are_ignored():
     # A fold where no tag has both classes scores NaN (as the per-tag AUC does).
     scores = np.array([[0.8, np.nan, 0.9], [0.81, np.nan, 0.91], [0.7, np.nan, 0.8]])
