@@ -90,6 +90,14 @@ SECTIONS = {
         "Incremental with 2 workers; bytes moved per pass within 2x of (workers x weight "
         "size) + the reduction, no block of data reaching the client.",
     ),
+    "dask_averaged_sgd": (
+        "A prototype not in the package: averaged per-worker SGD epochs on a dask cluster",
+        "python benchmarks/bench_dask_averaged_sgd.py",
+        "For issue 26's open goal (>= 1.5x faster than dask-ml Incremental with 2 workers "
+        "to the same loss): what averaging the workers' SGD epochs would give on "
+        "bench_dask.py's data, side by side with Incremental. The package does not train "
+        "this way (its model would depend on the number of workers).",
+    ),
     "dask_paper_model": (
         "Data-parallel training at the paper's size, on paper (4.7M x 4,096 x 5,400, float32)",
         "python benchmarks/bench_dask.py",
