@@ -263,6 +263,26 @@ def run_dask(X_path, Y_path, n_workers, args, run=1):
         cluster.close()
 
 
+def full_batch_loss(X, Y, batch_size):
+    """The full-batch objective of a fitted SGD model on the dask arrays (X, Y), a
+    function of the model: how the Incremental-style contenders are scored after each
+    epoch, outside their timers."""
+    import dask.array as da
+
+    from skrobust._array_api import numpy_namespace
+    from skrobust.linear_model._full_batch import FullBatchObjective
+
+    objective = FullBatchObjective(
+        X, Y, da.ones(X.shape[0], chunks=(X.chunks[0],), dtype=np.float32), ALPHA, None,
+        np.ones(Y.shape[1], np.float32), True, False, batch_size, numpy_namespace, None)
+
+    def loss(model):
+        logit = np.log(model.pi_) - np.log1p(-model.pi_)
+        return float(np.mean(objective((model.coef_, model.intercept_, logit))[2][0]))
+
+    return loss
+
+
 def run_incremental(X_path, Y_path, args, then_lbfgs=False):
     """dask-ml Incremental for ``--epochs`` epochs; with ``then_lbfgs``, one epoch and
     then solver="lbfgs" warm-started from it on the same cluster and the same
@@ -270,17 +290,12 @@ def run_incremental(X_path, Y_path, args, then_lbfgs=False):
     from dask_ml.wrappers import Incremental
 
     from skrobust import RobustLogisticRegression
-    from skrobust._array_api import numpy_namespace
-    from skrobust.linear_model._full_batch import FullBatchObjective
     from skrobust.streaming import incremental_inputs
 
     cluster, client = start_cluster(2)
     try:
         X, Y = npy_as_dask(X_path, args.block_rows), npy_as_dask(Y_path, args.block_rows)
-        n_tags = Y.shape[1]
-        objective = FullBatchObjective(X, Y, __import__("dask.array").array.ones(
-            X.shape[0], chunks=(X.chunks[0],), dtype=np.float32), ALPHA, None,
-            np.ones(n_tags, np.float32), True, False, args.batch_size, numpy_namespace, None)
+        loss_of = full_batch_loss(X, Y, args.batch_size)
         Xi, Yi = incremental_inputs(X, Y)
         Xi, Yi = client.persist(Xi), client.persist(Yi)
         # L-BFGS takes the tags as an array (Incremental as a DataFrame): the same
@@ -294,10 +309,7 @@ def run_incremental(X_path, Y_path, args, then_lbfgs=False):
             start = time.perf_counter()
             inc.partial_fit(Xi, Yi)
             trained += time.perf_counter() - start
-            m = inc.estimator_
-            logit = np.log(m.pi_) - np.log1p(-m.pi_)
-            loss = float(np.mean(objective((m.coef_, m.intercept_, logit))[2][0]))
-            curve.append((trained, loss))
+            curve.append((trained, loss_of(inc.estimator_)))
         passes, name = len(curve), "dask-ml Incremental (SGD), 2 workers"
         if then_lbfgs:
             model, wall, lbfgs_curve = fit_lbfgs(Xi, Ya, args.iterations, args.batch_size,

@@ -37,10 +37,6 @@ import bench_dask
 from _common import print_table, save
 
 
-def _pack(X, Y):
-    return X, Y
-
-
 def _train_on_block(model, block):
     """One worker's step of the chain: partial_fit on the block it holds."""
     with warnings.catch_warnings():
@@ -65,36 +61,19 @@ def averaged(models, updates_before):
     return out
 
 
-def objective_of(X, Y, batch_size):
-    """The full-batch loss of a fitted model on (X, Y), as bench_dask scores Incremental."""
-    import dask.array as da
-
-    from skrobust._array_api import numpy_namespace
-    from skrobust.linear_model._full_batch import FullBatchObjective
-
-    objective = FullBatchObjective(
-        X, Y, da.ones(X.shape[0], chunks=(X.chunks[0],), dtype=np.float32), bench_dask.ALPHA,
-        None, np.ones(Y.shape[1], np.float32), True, False, batch_size, numpy_namespace, None)
-
-    def loss(model):
-        logit = np.log(model.pi_) - np.log1p(-model.pi_)
-        return float(np.mean(objective((model.coef_, model.intercept_, logit))[2][0]))
-
-    return loss
-
-
 def run_averaged(X_path, Y_path, args):
     """(row, [(seconds, loss)]) of ``--rounds`` averaged rounds on 2 workers."""
     import dask
     from distributed import wait
 
     from skrobust import RobustLogisticRegression
+    from skrobust.linear_model._dask_pass import _pack  # a block as one task result
 
     cluster, client = bench_dask.start_cluster(2)
     try:
         X = bench_dask.npy_as_dask(X_path, args.block_rows)
         Y = bench_dask.npy_as_dask(Y_path, args.block_rows)
-        loss = objective_of(X, Y, args.batch_size)
+        loss = bench_dask.full_batch_loss(X, Y, args.batch_size)
         start = time.perf_counter()
         blocks = client.compute([dask.delayed(_pack)(x, y) for x, y in
                                  zip(X.to_delayed().ravel(), Y.to_delayed().ravel())])
