@@ -1,4 +1,6 @@
-"""``solver="lbfgs"`` on dask arrays: each pass computed where the data live.
+"""``solver="lbfgs"`` on dask arrays: each pass computed where the data live; and
+the validation and row blocks of dask data that ``solver="sgd"`` shares (its epochs
+are :mod:`._dask_sgd`'s).
 
 The full-batch objective needs, per pass, only sums over rows (see
 :class:`._full_batch.InMemoryPass`): the weight and intercept gradients, the
@@ -35,17 +37,6 @@ import scipy.sparse as sp
 
 _FAN_IN = 8  # partial sums added per reduction task
 _RETRIES = 2  # reruns of a pass that lost a worker while broadcasting
-
-_SGD_REFUSED = (
-    "dask arrays are trained on the cluster by solver='lbfgs' only: a full-batch pass "
-    "runs on every block where it lives. Minibatch stochastic EM (solver='sgd', fit "
-    "and partial_fit) is sequential, each step starting from the previous step's "
-    "weights; averaging per-worker epochs would fit another estimator, whose result "
-    "depends on the number of workers (see the user guide, 'Training on a "
-    "cluster'). Use solver='lbfgs'; or stream the blocks through partial_fit with "
-    "dask_ml.wrappers.Incremental and skrobust.streaming.incremental_inputs; or pass "
-    "X.compute() and y.compute() when they fit in memory."
-)
 
 
 def is_dask_collection(obj):
@@ -148,14 +139,12 @@ def _block_checks(Y, weights):
 def validate_dask_data(model, X, y, sample_weight, classes, first_call, training=True):
     """``_validate_training_data`` for dask arrays: (X, Y, weights, xp, classes),
     all three still dask arrays in X's row blocks, checked on the cluster.
-    ``training=False`` (scoring a fitted model) takes any solver."""
+    ``training=False``: data a fitted model scores (any ``early_stopping``)."""
     import dask
     import dask.array as da
 
     from skrobust._array_api import numpy_namespace
 
-    if training and model.solver != "lbfgs":
-        raise ValueError(_SGD_REFUSED)
     if training and model.early_stopping:
         raise ValueError(
             "early_stopping=True is not available on dask arrays (it holds out rows "
@@ -238,6 +227,32 @@ def _pack(*block):
     return block
 
 
+def packed_blocks(X, Y, weights, fold_columns=None):
+    """A fit's row blocks, each packed as one task of the graph (:func:`_pack`), the
+    empty ones left out: (the blocks, their numbers of rows, the rows' fold
+    membership as a dask array in X's row blocks or None, the weights in X's row
+    blocks). ``fold_columns``: (membership (n_samples, n_folds), columns' folds)."""
+    import dask
+    import dask.array as da
+
+    # One block per row block, lined up (validated data already is).
+    rows = X.chunks[0]
+    X = X.rechunk({0: rows, 1: -1}) if len(X.chunks[1]) > 1 else X
+    if Y.chunks[0] != rows or len(Y.chunks[1]) > 1:
+        Y = Y.rechunk({0: rows, 1: -1})
+    weights = weights.rechunk((rows,)) if weights.chunks[0] != rows else weights
+    parts = [X.to_delayed().ravel(), Y.to_delayed().ravel(), weights.to_delayed().ravel()]
+    membership = None
+    if fold_columns is not None:
+        # Each row's fold membership travels with its block, once; the columns'
+        # folds (small) with every pass.
+        membership = da.asarray(fold_columns[0]).rechunk({0: rows, 1: -1})
+        parts.append(membership.to_delayed().ravel())
+    kept = [(block, n) for *block, n in zip(*parts, rows) if n > 0]  # empty adds nothing
+    blocks = [dask.delayed(_pack, pure=False)(*block) for block, _ in kept]
+    return blocks, [n for _, n in kept], membership, weights
+
+
 def _block_sums(block, coef, intercept, pi, gamma, column_fold, batch_size, wide):
     """The in-memory pass's sums over one row block (run on a worker); with folds
     as columns the block carries its rows' fold membership and ``column_fold`` says
@@ -266,6 +281,21 @@ def _finite_block(block):
     return ()
 
 
+def rerun_on_lost_worker(function, *args):
+    """``function(*args)``, run again (up to :data:`_RETRIES` times) if a worker is
+    lost while the parameters are being sent out (distributed's CommClosedError is
+    an OSError): it then runs on the workers left, and a lost block is recomputed
+    by the scheduler from its graph. Only for a pure function of its arguments
+    (a pass, an epoch), which a rerun cannot change."""
+    for attempt in range(_RETRIES + 1):
+        try:
+            return function(*args)
+        except OSError:
+            if attempt == _RETRIES:
+                raise
+            time.sleep(1.0)
+
+
 class DaskPass:
     """The pass of :class:`._full_batch.FullBatchObjective` over dask arrays.
 
@@ -284,26 +314,15 @@ class DaskPass:
 
     def __init__(self, X, Y, weights, batch_size, persist=True, fold_columns=None):
         import dask
-        import dask.array as da
 
         self.n = self.averaged_over = X.shape[0]  # see InMemoryPass
         self.batch_size = batch_size
         self.client = current_client()
-        # One block per row block, lined up (validated data already is).
-        rows = X.chunks[0]
-        X = X.rechunk({0: rows, 1: -1}) if len(X.chunks[1]) > 1 else X
-        if Y.chunks[0] != rows or len(Y.chunks[1]) > 1:
-            Y = Y.rechunk({0: rows, 1: -1})
-        weights = weights.rechunk((rows,)) if weights.chunks[0] != rows else weights
+        blocks, _, membership, weights = packed_blocks(X, Y, weights, fold_columns)
         self._weights = weights
-        parts = [X.to_delayed().ravel(), Y.to_delayed().ravel(), weights.to_delayed().ravel()]
         self.column_fold = None
         if fold_columns is not None:
-            # Each row's fold membership travels with its block, once; the columns'
-            # folds (small) with every pass.
-            membership, self.column_fold = fold_columns
-            membership = da.asarray(membership).rechunk({0: rows, 1: -1})
-            parts.append(membership.to_delayed().ravel())
+            self.column_fold = fold_columns[1]
             # Each column averages over its fold's training rows: their count and
             # weight, per column (one small computation).
             member = membership.astype(np.float64)
@@ -311,11 +330,6 @@ class DaskPass:
                                          weights.astype(np.float64) @ member)
             self.averaged_over = np.asarray(count)[self.column_fold]
             self._weight_sum = np.asarray(weight)[self.column_fold].astype(weights.dtype)
-        blocks = [
-            dask.delayed(_pack, pure=False)(*block)
-            for *block, rows in zip(*parts, X.chunks[0])
-            if rows > 0  # an empty block adds nothing
-        ]
         self.held = self.client is not None and persist
         # Futures, held for the fit, or the graph of each block.
         self.blocks = self.client.compute(blocks) if self.held else blocks
@@ -340,17 +354,7 @@ class DaskPass:
         """``function(block, *shared, *args)`` on every block, summed: ``shared``
         (arrays) reach each worker once, ``args`` (small) travel in the tasks."""
         if self.held:
-            # A worker lost while the weights are being broadcast (distributed's
-            # CommClosedError is an OSError): the pass is run again on the workers
-            # left (a lost block is recomputed by the scheduler from its graph). A
-            # pass is a pure function of the weights, so a rerun gives the same sums.
-            for attempt in range(_RETRIES + 1):
-                try:
-                    return self._distributed(function, shared, args)
-                except OSError:
-                    if attempt == _RETRIES:
-                        raise
-                    time.sleep(1.0)
+            return rerun_on_lost_worker(self._distributed, function, shared, args)
         import dask
 
         tag = uuid.uuid4().hex

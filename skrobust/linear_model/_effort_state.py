@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from skrobust._array_api import get_namespace_and_device, is_numpy_namespace, to_numpy
 from skrobust.linear_model import _effort
+from skrobust.linear_model._dask_pass import is_dask_collection
 
 
 def _tags_per_row(Y, xp):
@@ -48,9 +49,15 @@ class _EffortMixin:
         effort needs it on every later training call, and one fitted without refuses
         it: the noise model's parameters differ.
         """
-        counts = _effort.check_tag_effort(tag_effort, Y.shape[0])
         other_tags = (self.effort == "other_tags" if first_call
                       else self._uses_effort() and not self._effort_own_tag)
+        if is_dask_collection(Y) and (tag_effort is not None or other_tags):
+            raise ValueError(
+                "Tagging effort (tag_effort, effort='other_tags') is not available on "
+                "dask arrays: the rates per effort bin are trained in memory only. "
+                "Leave tag_effort=None and effort='given' on dask data."
+            )
+        counts = _effort.check_tag_effort(tag_effort, Y.shape[0])
         if counts is None and other_tags:
             counts = _tags_per_row(Y, xp)
         if counts is not None and self.solver == "lbfgs":

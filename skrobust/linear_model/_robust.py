@@ -72,7 +72,10 @@ class RobustLogisticRegression(
         over-fits; see the user guide), holding 20 more copies of ``coef_``. An epoch
         (``max_iter``, ``n_iter_``, ``tol``, early stopping) is then one iteration, a
         pass over the data or more; the rate, momentum, EM-step and shuffling
-        parameters do not apply.
+        parameters do not apply. Both train dask arrays on the dask cluster (the user
+        guide's "Training on a cluster"): "lbfgs" with the exact sums of the fit in
+        memory; "sgd" runs one chain of minibatches per worker each epoch and
+        averages them, so its model depends on the number of workers.
     learning_rate : {"constant", "invscaling", "adaptive"}, default="adaptive"
         "constant": ``eta0`` throughout. "invscaling": ``eta0 / (1 + t) ** power_t``
         after t minibatch updates. "adaptive": ``eta0`` until ``n_iter_no_change``
@@ -432,7 +435,8 @@ class RobustLogisticRegression(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            One chunk of features.
+            One chunk of features. Dask arrays (with a dask y) train one epoch on
+            the cluster, one chain per worker, averaged (see ``solver``).
         y : array-like of shape (n_samples,) or (n_samples, n_tags)
             Binary labels, or a 0/1 tag indicator matrix (dense or sparse).
         classes : array-like of shape (2,), default=None

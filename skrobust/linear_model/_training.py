@@ -26,6 +26,7 @@ from skrobust.linear_model._label_frequency import (
 )
 from skrobust.linear_model._full_batch import FullBatchTrainer
 from skrobust.linear_model._dask_pass import is_dask_collection
+from skrobust.linear_model._dask_sgd import DaskEpochs
 from skrobust.linear_model._dask_pass import log_likelihood_sums as dask_log_likelihood_sums
 from skrobust.linear_model._tag_names import default_tag_names, names_from_target
 from skrobust.linear_model._sgd_em import (
@@ -110,17 +111,20 @@ class _TrainingMixin:
         monitor = _PlateauMonitor(self.tol, self.n_iter_no_change, self._noise_rates(xp),
                                   watch_noise=validation is None)
         # solver="lbfgs": an "epoch" is one full-batch L-BFGS iteration.
-        full_batch = None
+        full_batch = on_cluster = None
         if self.solver == "lbfgs":
             _, _, device = get_namespace_and_device(X)
             with _quiet_overflow():
                 full_batch = FullBatchTrainer(self, X, Y, weights, xp, device)
+        elif is_dask_collection(X):  # the blocks go to the workers once for all epochs
+            on_cluster = DaskEpochs(X, Y, weights, self._fold_columns)
         converged = False
         best = None
         self.validation_score_ = None
         for epoch in range(1, max_iter + 1):
             if full_batch is None:
-                loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started), bins=bins)
+                loss = self._train_one_pass(X, Y, weights, xp, epoch=(epoch, started), bins=bins,
+                                            on_cluster=on_cluster)
             else:
                 pass_started = time.perf_counter()
                 with _quiet_overflow():
@@ -377,31 +381,43 @@ class _TrainingMixin:
             effort_groups=len(getattr(self, "_prior_groups", None) or [None]),
         )
 
-    def _train_one_pass(self, X, Y, weights, xp, epoch=None, bins=None):
+    def _train_one_pass(self, X, Y, weights, xp, epoch=None, bins=None, on_cluster=None):
         """Train one pass into new arrays (the state is not modified); commit it only
         if it is finite.
 
         Runs inside ``_unchanged_on_failure``, which undoes the shuffle's draw (and
         everything else) if the pass raises. ``epoch`` is (epoch number, the fit's
         start time) inside ``fit``, for the verbose lines; None in ``partial_fit``.
-        ``bins``: each row's effort bin on the device, or None.
+        ``bins``: each row's effort bin on the device, or None. Dask arrays train
+        on the cluster (:mod:`._dask_sgd`): ``on_cluster`` is fit's
+        :class:`._dask_sgd.DaskEpochs`, made here for one pass otherwise.
         """
         pass_started = time.perf_counter()
-        order = None
-        if self.shuffle:
-            order = row_index(self._rng.permutation(X.shape[0]), X, xp)
         config = self._config()
+        if is_dask_collection(X) and on_cluster is None:
+            on_cluster = DaskEpochs(X, Y, weights, self._fold_columns)
         # Divergence is detected after the pass and reported as a ValueError, so
         # NumPy's overflow warnings on the way there would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
-            state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, config, xp,
-                                          effort=bins, fold_columns=self._fold_columns)
+            if on_cluster is not None:
+                state, mean_loss = on_cluster.epoch(self._get_state(), config,
+                                                    self._rng if self.shuffle else None)
+            else:
+                order = None
+                if self.shuffle:
+                    order = row_index(self._rng.permutation(X.shape[0]), X, xp)
+                state, mean_loss = train_pass(self._get_state(), X, Y, weights, order, config,
+                                              xp, effort=bins, fold_columns=self._fold_columns)
             alpha = config.alpha if isinstance(config.alpha, float) else config.alpha[:, 0]
             penalty, finite = state.squared_norm_and_finite(xp, alpha)
             loss = float(mean_loss + 0.5 * penalty / Y.shape[1])
         if not (finite and np.isfinite(loss)):
-            assert_all_finite(X, input_name="X")  # the usual message for bad X
-            heavy = float(xp.max(weights)) if weights.shape[0] else 0.0
+            if on_cluster is not None:
+                on_cluster.check_finite()  # where the blocks are; the usual message
+            else:
+                assert_all_finite(X, input_name="X")  # the usual message for bad X
+            largest = weights.max().compute() if on_cluster is not None else xp.max(weights)
+            heavy = float(largest) if weights.shape[0] else 0.0
             raise ValueError(
                 "Training diverged (non-finite weights or loss); the model is left "
                 "as it was before this call. Scale the features (e.g. "

@@ -7,14 +7,12 @@ coef_, intercept_ and pi_ equal to 1e-10 relative (observed: bit-for-bit) and
 identical accuracy.
 """
 
-import time
-
 import dask.array as da
 import joblib
 import numpy as np
 import pytest
 from dask_ml.wrappers import Incremental
-from distributed import Client, LocalCluster, get_task_stream
+from distributed import get_task_stream
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import GridSearchCV
 
@@ -26,20 +24,6 @@ from skrobust.streaming import incremental_inputs
 pytestmark = pytest.mark.xdist_group("dask")
 
 N, BLOCK, RTOL = 2000, 400, 1e-10
-
-
-@pytest.fixture(scope="module")
-def client():
-    start = time.perf_counter()
-    cluster = LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
-    )
-    client = Client(cluster)
-    client.wait_for_workers(2)
-    print(f"LocalCluster(2 processes) up in {time.perf_counter() - start:.1f} s")
-    yield client
-    client.close()
-    cluster.close()
 
 
 @pytest.fixture(scope="module")

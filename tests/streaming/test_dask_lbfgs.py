@@ -13,7 +13,6 @@ import dask.array as da
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from distributed import Client, LocalCluster
 
 from skrobust import RobustLogisticRegression, RobustLogisticRegressionCV
 from skrobust.datasets import make_tagged_classification
@@ -27,29 +26,6 @@ X_CHUNKS = ((400, 700, 0, 150, 250), (5, 3))
 # pi by EM: these tests compare the cluster's passes with the fit in memory on EM's
 # objective (Elkan & Noto's pi on the cluster: test_elkan_noto_pi_on_the_cluster).
 PARAMS = dict(solver="lbfgs", batch_size=200, max_iter=40, pi_method="em", random_state=0)
-
-
-@pytest.fixture(scope="module")
-def client():
-    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                           dashboard_address=":0")
-    client = Client(cluster)
-    client.wait_for_workers(2)
-    yield client
-    client.close()
-    cluster.close()
-
-
-@pytest.fixture(params=["distributed", "threads"])
-def scheduler(request, client):
-    """The cluster, or dask's local threads (the client set aside: one graph a pass)."""
-    if request.param == "distributed":
-        assert current_client() is client
-        yield client
-    else:
-        with dask.config.set(scheduler="threads"):
-            assert current_client() is None
-            yield None
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +131,6 @@ def test_each_pass_sends_only_weights_and_sums(client, data):
 @pytest.mark.parametrize(
     "change, error, match",
     [
-        (dict(solver="sgd"), ValueError, "solver='lbfgs'"),
         (dict(early_stopping=True), ValueError, "early_stopping"),
     ],
 )
@@ -165,12 +140,6 @@ def test_refused_settings(client, data, change, error, match):
     with pytest.raises(error, match=match):
         model.fit(da.from_array(X, chunks=500), da.from_array(Y, chunks=500))
     assert not hasattr(model, "coef_")
-
-
-def test_partial_fit_refuses_dask_chunks(client, data):
-    X, Y = data
-    with pytest.raises(ValueError, match="Incremental"):
-        RobustLogisticRegression().partial_fit(da.from_array(X), da.from_array(Y))
 
 
 def test_bad_input_leaves_model_unchanged(client, data, reference):
