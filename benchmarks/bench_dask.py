@@ -264,17 +264,22 @@ def run_dask(X_path, Y_path, n_workers, args, run=1):
 
 
 def full_batch_loss(X, Y, batch_size):
-    """The full-batch objective of a fitted SGD model on the dask arrays (X, Y), a
-    function of the model: how the Incremental-style contenders are scored after each
-    epoch, outside their timers."""
+    """The full-batch objective of a fitted SGD model on (X, Y), a function of the
+    model: how the Incremental-style contenders are scored after each epoch, outside
+    their timers. On dask arrays the pass runs on the cluster (and loads a copy of
+    the blocks into the workers, in the background); on NumPy arrays (e.g. the
+    .npy files memory-mapped) in the driver, leaving the cluster to the contender."""
     import dask.array as da
 
     from skrobust._array_api import numpy_namespace
+    from skrobust.linear_model._dask_pass import is_dask_collection
     from skrobust.linear_model._full_batch import FullBatchObjective
 
+    weights = (da.ones(X.shape[0], chunks=(X.chunks[0],), dtype=np.float32)
+               if is_dask_collection(X) else np.ones(X.shape[0], np.float32))
     objective = FullBatchObjective(
-        X, Y, da.ones(X.shape[0], chunks=(X.chunks[0],), dtype=np.float32), ALPHA, None,
-        np.ones(Y.shape[1], np.float32), True, False, batch_size, numpy_namespace, None)
+        X, Y, weights, ALPHA, None, np.ones(Y.shape[1], np.float32), True, False,
+        batch_size, numpy_namespace, None)
 
     def loss(model):
         logit = np.log(model.pi_) - np.log1p(-model.pi_)
@@ -283,11 +288,15 @@ def full_batch_loss(X, Y, batch_size):
     return loss
 
 
-def run_incremental(X_path, Y_path, args, then_lbfgs=False):
+def run_incremental(X_path, Y_path, args, then_lbfgs=False, preload=False, loss_of=None):
     """dask-ml Incremental for ``--epochs`` epochs; with ``then_lbfgs``, one epoch and
     then solver="lbfgs" warm-started from it on the same cluster and the same
-    persisted blocks (SGD's quick start, L-BFGS's optimum)."""
+    persisted blocks (SGD's quick start, L-BFGS's optimum). With ``preload``, the
+    timer starts once the persisted blocks are in the workers' memory (``load_s``);
+    otherwise they load while the first epoch waits for them. ``loss_of``: the loss
+    of a model (default: :func:`full_batch_loss` on the cluster)."""
     from dask_ml.wrappers import Incremental
+    from distributed import wait
 
     from skrobust import RobustLogisticRegression
     from skrobust.streaming import incremental_inputs
@@ -295,12 +304,17 @@ def run_incremental(X_path, Y_path, args, then_lbfgs=False):
     cluster, client = start_cluster(2)
     try:
         X, Y = npy_as_dask(X_path, args.block_rows), npy_as_dask(Y_path, args.block_rows)
-        loss_of = full_batch_loss(X, Y, args.batch_size)
+        loss_of = loss_of or full_batch_loss(X, Y, args.batch_size)
         Xi, Yi = incremental_inputs(X, Y)
         Xi, Yi = client.persist(Xi), client.persist(Yi)
         # L-BFGS takes the tags as an array (Incremental as a DataFrame): the same
         # rows, kept on the workers beside Xi's blocks.
         Ya = client.persist(Y.rechunk({0: Xi.chunks[0], 1: -1})) if then_lbfgs else None
+        load = None
+        if preload:
+            start = time.perf_counter()
+            wait([Xi, Yi] + ([Ya] if then_lbfgs else []))
+            load = time.perf_counter() - start
         before = worker_stats(client)
         inc = Incremental(RobustLogisticRegression(alpha=ALPHA, random_state=0),
                           shuffle_blocks=False)
@@ -320,7 +334,7 @@ def run_incremental(X_path, Y_path, args, then_lbfgs=False):
         after = worker_stats(client)
         peer, to_client = traffic(before, after)
         row = dict(contender=name, workers=2,
-                   fit_s=trained, load_s=None, passes=passes,
+                   fit_s=trained, load_s=load, passes=passes,
                    s_per_pass=trained / passes, final_loss=curve[-1][1],
                    MB_worker_to_worker_per_pass=peer / passes / 1e6,
                    MB_workers_to_client_per_pass=to_client / passes / 1e6,
