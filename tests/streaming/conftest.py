@@ -2,6 +2,8 @@
 pytest-xdist's ``--dist loadgroup`` the modules marked ``xdist_group("dask")`` run
 in one worker, one after the other)."""
 
+import os
+import signal
 import time
 
 import pytest
@@ -36,3 +38,33 @@ def scheduler(request, client):
         with dask.config.set(scheduler="threads"):
             assert current_client() is None
             yield None
+
+
+@pytest.fixture
+def fit_killing_a_worker(client):
+    """``fit(model, X, Y, after)``: fit ``model`` and kill one worker process (its
+    nanny restarts it empty) after epoch ``after``. True if the fit completed; False
+    if it raised, having left the model as it was (unfitted), which is checked here.
+    Either way the cluster has its 2 workers again afterwards."""
+
+    def fit(model, X, Y, after):
+        pids = client.run(os.getpid)
+        victim = sorted(pids)[0]
+
+        def kill_once(fitted):
+            if fitted.n_iter_ == after:
+                os.kill(pids[victim], signal.SIGKILL)
+
+        model._epoch_callback = kill_once
+        try:
+            model.fit(X, Y)
+        except Exception as error:  # a clean failure: the model is as it was
+            print(f"fit failed cleanly: {error!r}")
+            assert not hasattr(model, "coef_")
+            return False
+        finally:
+            client.wait_for_workers(2, timeout=60)
+        print(f"fit completed after the kill, {model.n_iter_} passes")
+        return True
+
+    return fit

@@ -5,9 +5,6 @@ objective, line search and stopping rule as the fit in memory, block by block wi
 the sums added in another order, so it must agree with it to 1e-6 (float64).
 """
 
-import os
-import signal
-
 import dask
 import dask.array as da
 import numpy as np
@@ -230,30 +227,16 @@ def test_score_of_dask_data(client, data, reference):
         reference.score(X, Y), rel=1e-10)
 
 
-def test_worker_killed_mid_fit(client, data, reference):
-    """One worker process is killed after the first iteration (its nanny restarts
-    it empty). The fit either completes with the right model (the lost blocks are
-    recomputed, the broadcast weights survive on the other worker) or raises and
-    leaves the model as it was: never a wrong model."""
+def test_worker_killed_mid_fit(data, reference, fit_killing_a_worker):
+    """One worker process is killed after the first iteration. The fit either
+    completes with the right model (the lost blocks are recomputed, the broadcast
+    weights survive on the other worker) or raises and leaves the model as it was:
+    never a wrong model."""
     X, Y = data
     model = RobustLogisticRegression(**PARAMS)
-    pids = client.run(os.getpid)
-    victim = sorted(pids)[0]
-
-    def kill_once(fitted):
-        if fitted.n_iter_ == 1:
-            os.kill(pids[victim], signal.SIGKILL)
-
-    model._epoch_callback = kill_once
-    try:
-        model.fit(da.from_array(X, chunks=300), da.from_array(Y, chunks=300))
-    except Exception as error:  # a clean failure: the model is as it was (unfitted)
-        print(f"fit failed cleanly: {error!r}")
-        assert not hasattr(model, "coef_")
-    else:
-        print(f"fit completed after the kill, {model.n_iter_} iterations")
+    if fit_killing_a_worker(model, da.from_array(X, chunks=300), da.from_array(Y, chunks=300),
+                            after=1):
         assert_same_fit(model, reference)
-    client.wait_for_workers(2, timeout=60)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

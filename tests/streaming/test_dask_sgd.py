@@ -8,9 +8,6 @@ mixes two chains: another model than in memory, reproducible on the same number 
 workers, and about as good.
 """
 
-import os
-import signal
-
 import dask
 import dask.array as da
 import numpy as np
@@ -247,30 +244,15 @@ def test_divergence_on_dask_leaves_model_unchanged(client, data):
     np.testing.assert_array_equal(model.coef_, coef)
 
 
-def test_worker_killed_mid_fit(client, data):
-    """One worker process is killed after the second epoch (its nanny restarts it
-    empty). Every chain task is a pure function of the model it starts from, its
-    block and its seed, so the fit either completes with the model of a fit nobody
-    interrupted (the lost blocks and chain steps recomputed on the worker left) or
-    raises and leaves the model as it was: never a wrong model."""
+def test_worker_killed_mid_fit(data, fit_killing_a_worker):
+    """One worker process is killed after the second epoch. Every chain task is a
+    pure function of the model it starts from, its block and its seed, so the fit
+    either completes with the model of a fit nobody interrupted (the lost blocks and
+    chain steps recomputed on the worker left) or raises and leaves the model as it
+    was: never a wrong model."""
     X, Y = data
     dX, dY = da.from_array(X, chunks=200), da.from_array(Y, chunks=200)
     reference = RobustLogisticRegression(**PARAMS).fit(dX, dY)
     model = RobustLogisticRegression(**PARAMS)
-    pids = client.run(os.getpid)
-    victim = sorted(pids)[0]
-
-    def kill_once(fitted):
-        if fitted.n_iter_ == 2:
-            os.kill(pids[victim], signal.SIGKILL)
-
-    model._epoch_callback = kill_once
-    try:
-        model.fit(dX, dY)
-    except Exception as error:  # a clean failure: the model is as it was (unfitted)
-        print(f"fit failed cleanly: {error!r}")
-        assert not hasattr(model, "coef_")
-    else:
-        print(f"fit completed after the kill, {model.n_iter_} epochs")
+    if fit_killing_a_worker(model, dX, dY, after=2):
         assert_same_fit(model, reference, rtol=1e-12)
-    client.wait_for_workers(2, timeout=60)
