@@ -24,7 +24,8 @@ alone), seconds per pass over the data, the loss reached, and for the cluster th
 bytes moved during the fit, from distributed's own logs: worker-to-worker
 (``transfer_incoming_log`` of each worker), workers-to-client/scheduler
 (``transfer_outgoing_log`` entries not asked for by a worker) and client-to-workers
-(the scattered weights: their ``sizeof`` times the workers they reached); peak RSS
+(the parameters sent each pass: their ``sizeof``, one copy; until 2026-12-05 they
+were scattered with broadcast=True and counted once per worker reached); peak RSS
 of each worker process (``VmHWM``). A second table costs a pass on paper for the
 paper's size (4.7M x 4,096 x 5,400, float32) on a cluster.
 
@@ -143,22 +144,25 @@ def traffic(before, after):
     return total("incoming"), total("to_others")
 
 
-def count_scatter(client):
-    """Wrap client.scatter: bytes sent = sizeof(data) x workers reached."""
+def count_sent(client):
+    """Count the parameters the package sends to the cluster each pass
+    (``_dask_pass.sent_once``): sizeof(value), one copy, through the scheduler to
+    one worker; the other workers fetch it from a holder, which their transfer logs
+    count as worker-to-worker bytes. ``client.restore_sent_once()`` undoes the
+    wrapping."""
     from dask.sizeof import sizeof
 
-    original = client.scatter
-    client.scattered_bytes = 0
+    from skrobust.linear_model import _dask_pass
 
-    def scatter(data, *args, **kwargs):
-        futures = original(data, *args, **kwargs)
-        holders = client.who_has(futures)
-        items = data if isinstance(data, (list, tuple)) else [data]
-        for item, future in zip(items, futures if isinstance(futures, list) else [futures]):
-            client.scattered_bytes += sizeof(item) * len(holders.get(future.key, ()))
-        return futures
+    original = _dask_pass.sent_once
+    client.sent_bytes = 0
 
-    client.scatter = scatter
+    def sent_once(to, value):
+        client.sent_bytes += sizeof(value)
+        return original(to, value)
+
+    _dask_pass.sent_once = sent_once
+    client.restore_sent_once = lambda: setattr(_dask_pass, "sent_once", original)
 
 
 def start_cluster(n_workers):
@@ -222,14 +226,14 @@ def run_dask(X_path, Y_path, n_workers, args, run=1):
 
     cluster, client = start_cluster(n_workers)
     try:
-        count_scatter(client)
+        count_sent(client)
         X, Y = npy_as_dask(X_path, args.block_rows), npy_as_dask(Y_path, args.block_rows)
         before = worker_stats(client)
         blas = list(client.run(_blas).values())[0]
-        scattered = [0]
+        sent = [0]
 
         def loaded():
-            scattered[0] = client.scattered_bytes
+            sent[0] = client.sent_bytes
             return worker_stats(client)
 
         counter = PassCounter(DaskPass, on_first=loaded)
@@ -237,6 +241,7 @@ def run_dask(X_path, Y_path, n_workers, args, run=1):
             model, wall, curve = fit_lbfgs(X, Y, args.iterations, args.batch_size)
         finally:
             counter.restore()
+            client.restore_sent_once()
         driver_cpu = time.process_time() - counter.cpu0
         after = worker_stats(client)
         worker_cpu = [after[w]["cpu"] - counter.first[w]["cpu"] for w in after]
@@ -250,7 +255,7 @@ def run_dask(X_path, Y_path, n_workers, args, run=1):
                    final_loss=model.loss_curve_[-1],
                    MB_worker_to_worker_per_pass=peer / counter.count / 1e6,
                    MB_workers_to_client_per_pass=to_client / counter.count / 1e6,
-                   MB_client_to_workers_per_pass=(client.scattered_bytes - scattered[0])
+                   MB_client_to_workers_per_pass=(client.sent_bytes - sent[0])
                    / counter.count / 1e6,
                    MB_moved_while_loading=(load_peer + load_client) / 1e6,
                    peak_rss_MB_per_worker=[round(s["peak_rss"] / 1e6) for s in after.values()],
@@ -469,8 +474,9 @@ PAPER_NOTE = (
     'images x 4,096 features x 5,400 tags, float32; 77 GB of features). A pass is '
     '4.2e14 flops; the parameters broadcast each pass are 5,400 x 4,098 floats (88.5 '
     'MB) and each partial sum 5,400 x 4,101 floats. On 64 workers (16-core nodes, 10 '
-    "Gbit/s): 4.7 s of compute, 4.5 s to broadcast the weights as distributed's "
-    "scatter does it (one node's link carries about one copy per worker), 1.1 s of "
+    "Gbit/s): 4.7 s of compute, 4.5 s to broadcast the weights as the package sends "
+    "them, one copy to a worker and the others fetched from the holders (one node's "
+    "link carries about one copy per worker), 1.1 s of "
     'tree reduction (fan-in 8, two levels), 0.2 s of driver step: 10.5 s a pass, '
     'about 9 minutes for 50 passes. Compute dominates up to 32 workers; at 64 the '
     'broadcast equals it and beyond it the broadcast is the bottleneck (128 workers: '

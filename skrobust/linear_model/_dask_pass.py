@@ -9,8 +9,8 @@ log-likelihood and the EM statistics S_a, S_ya, S_y. On dask arrays the driver
 pass
 
 1. sends the current weights, intercepts and noise rates to every worker once
-   (``Client.scatter(..., broadcast=True)``; on a scheduler without a
-   :class:`distributed.Client`, one shared task of the graph),
+   (:func:`sent_once`; on a scheduler without a :class:`distributed.Client`, one
+   shared task of the graph),
 2. runs one task per row block, on the worker that holds the block, computing the
    block's sums with the in-memory pass itself, in minibatches of ``batch_size``,
 3. adds the sums up: first on each worker (a tree of fan-in 8 over its blocks),
@@ -30,13 +30,14 @@ dask is imported inside the functions: the package imports without it.
 import sys
 import time
 import uuid
+import warnings
 from collections import defaultdict
 
 import numpy as np
 import scipy.sparse as sp
 
 _FAN_IN = 8  # partial sums added per reduction task
-_RETRIES = 2  # reruns of a pass that lost a worker while broadcasting
+_RETRIES = 2  # reruns of a pass that lost a worker while sending the parameters
 
 
 def is_dask_collection(obj):
@@ -281,6 +282,25 @@ def _finite_block(block):
     return ()
 
 
+def _held(value):
+    """The task that holds a value sent to the cluster (see :func:`sent_once`)."""
+    return value
+
+
+def sent_once(client, value):
+    """``value`` (the parameters of a pass or an epoch) on the cluster, as a future:
+    sent to the scheduler once, as the argument of one task that returns it; each
+    task that needs it fetches it from a worker that holds it (a worker keeps what it
+    fetched, so each worker receives it once). Not ``Client.scatter(...,
+    broadcast=True)``: the scheduler's replication hung, in our tests, on a worker
+    that had died before the scheduler noticed, where a lost task is run again from
+    the spec the scheduler keeps."""
+    with warnings.catch_warnings():
+        # Weight-sized parameters are what this task is for.
+        warnings.filterwarnings("ignore", message="Sending large graph")
+        return client.submit(_held, value, pure=False)
+
+
 def rerun_on_lost_worker(function, *args):
     """``function(*args)``, run again (up to :data:`_RETRIES` times) if a worker is
     lost while the parameters are being sent out (distributed's CommClosedError is
@@ -369,7 +389,7 @@ class DaskPass:
     def _distributed(self, function, shared, args):
         client = self.client
         # Once per pass, to every worker: the tasks then name it, not carry it.
-        shared = client.scatter(shared, broadcast=True, hash=False)
+        shared = [sent_once(client, value) for value in shared]
         by_worker = defaultdict(list)
         who_has = client.who_has(self.blocks)
         for block in self.blocks:

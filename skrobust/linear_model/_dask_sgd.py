@@ -6,7 +6,7 @@ working one block at a time (what dask-ml's ``Incremental`` does). Each epoch he
 runs one chain per worker, in parallel, and mixes them (parameter mixing):
 
 1. the model (weights, momentum memory, running EM statistics, noise rates) goes
-   to the scheduler once, and every worker fetches it from the first to hold it;
+   to the cluster once (:func:`._dask_pass.sent_once`), and every worker fetches it;
 2. each worker trains one chain over the row blocks it holds, one task per block,
    each task starting where the one before it ended: :func:`._sgd_em.train_pass`
    on the block, in minibatches of ``batch_size``; with ``shuffle`` the rows of a
@@ -34,7 +34,6 @@ sooner than it (``benchmarks/RESULTS.md``). dask is imported inside the function
 """
 
 import uuid
-import warnings
 
 import numpy as np
 
@@ -43,6 +42,7 @@ from skrobust.linear_model._dask_pass import (
     current_client,
     packed_blocks,
     rerun_on_lost_worker,
+    sent_once,
 )
 
 _SEED_RANGE = np.iinfo(np.int32).max
@@ -65,11 +65,6 @@ def _train_block(carried, block, config, column_fold, seed):
         state, mean_loss = train_pass(state, X, Y, weights, order, config, numpy_namespace,
                                       fold_columns=folds)
     return state, loss + float(mean_loss) * n, rows + n
-
-
-def _model_of_epoch(carried):
-    """The task that holds an epoch's starting model on the cluster."""
-    return carried
 
 
 def mixed(start, ends, config):
@@ -170,15 +165,7 @@ class DaskEpochs:
 
     def _distributed(self, start, config, plan):
         client = self.client
-        # The model goes to the scheduler once per epoch, as the argument of one
-        # task that returns it; each chain's first task depends on it, so the
-        # other workers fetch it from the one that holds it. Not scattered with
-        # broadcast=True: the scheduler's replication can hang on a worker that
-        # died unnoticed (seen in the test of a killed worker), where a lost
-        # task is simply run again from the spec the scheduler keeps.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Sending large graph")
-            shared = client.submit(_model_of_epoch, start, pure=False)
+        shared = sent_once(client, start)  # each chain's first task fetches it
         ends = []
         for worker, steps in zip(self.workers, plan):
             carried = shared
