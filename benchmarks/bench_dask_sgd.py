@@ -5,9 +5,9 @@ Issue 26 asks for >= 1.5x Incremental's speed to the same loss with 2 workers;
 solver="lbfgs" on dask arrays reaches Incremental's best loss at 0.68x its speed on
 this data (16 copies of each photo: SGD's best case). ``RobustLogisticRegression``
 with its default solver trains dask arrays data-parallel (skrobust/linear_model/
-_dask_sgd.py): each epoch the model goes to every worker once, each worker trains
-one chain over the blocks it holds (the blocks never move), and the driver averages
-the chains and runs one shared M-step.
+_dask_sgd.py): the blocks are loaded onto their chains' workers once, each epoch
+the model goes to every worker once, each worker trains one chain over the blocks
+it holds, and the driver averages the chains and runs one shared M-step.
 
 Both contenders run on the same LocalCluster settings as bench_dask.py (2 worker
 processes, one thread each, one BLAS thread), with the same estimator settings
