@@ -8,7 +8,7 @@ the full-batch objective (``skrobust.linear_model._dask_pass``) on W workers is
   (the E-step and gradient kernels reached 0.85-0.9 of it at 5,400 tags on one core,
   benchmarks/RESULTS.md, "Training throughput");
 * broadcast of the parameters, T x (d + 2) floats (coef, intercept, logit pi): one
-  copy goes to a worker (``_dask_pass.sent_once``, as ``Client.scatter(broadcast=True)``
+  copy goes to a worker (``_dask_blocks.sent_once``, as ``Client.scatter(broadcast=True)``
   did when this model was written) and the other workers fetch it from the holders,
   so one node's link carries about W copies;
   a pipelined (chain or torrent) broadcast would carry about 2 copies per link;

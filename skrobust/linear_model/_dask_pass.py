@@ -1,6 +1,6 @@
 """``solver="lbfgs"`` on dask arrays: each pass computed where the data live; and
-the validation and row blocks of dask data that ``solver="sgd"`` shares (its epochs
-are :mod:`._dask_sgd`'s).
+the validation and scoring of dask data that ``solver="sgd"`` shares (its epochs are
+:mod:`._dask_sgd`'s, the row blocks both train on :mod:`._dask_blocks`'s).
 
 The full-batch objective needs, per pass, only sums over rows (see
 :class:`._full_batch.InMemoryPass`): the weight and intercept gradients, the
@@ -9,7 +9,7 @@ log-likelihood and the EM statistics S_a, S_ya, S_y. On dask arrays the driver
 pass
 
 1. sends the current weights, intercepts and noise rates to every worker once
-   (:func:`sent_once`; on a scheduler without a :class:`distributed.Client`, one
+   (:func:`._dask_blocks.sent_once`; on a scheduler without a :class:`distributed.Client`, one
    shared task of the graph),
 2. runs one task per row block, on the worker that holds the block, computing the
    block's sums with the in-memory pass itself, in minibatches of ``batch_size``,
@@ -28,16 +28,20 @@ dask is imported inside the functions: the package imports without it.
 """
 
 import sys
-import time
 import uuid
-import warnings
 from collections import defaultdict
 
 import numpy as np
 import scipy.sparse as sp
 
+from skrobust.linear_model._dask_blocks import (
+    check_blocks_finite,
+    packed_blocks,
+    rerun_on_lost_worker,
+    sent_once,
+)
+
 _FAN_IN = 8  # partial sums added per reduction task
-_RETRIES = 2  # reruns of a pass that lost a worker while sending the parameters
 
 
 def is_dask_collection(obj):
@@ -222,38 +226,6 @@ def validate_dask_data(model, X, y, sample_weight, classes, first_call, training
     return X, Y, weights.astype(dtype), numpy_namespace, found
 
 
-def _pack(*block):
-    """One row block's data (X, Y, weights and, with folds as columns, the rows'
-    fold membership) as one task result: it then never moves."""
-    return block
-
-
-def packed_blocks(X, Y, weights, fold_columns=None):
-    """A fit's row blocks, each packed as one task of the graph (:func:`_pack`), the
-    empty ones left out: (the blocks, their numbers of rows, the rows' fold
-    membership as a dask array in X's row blocks or None, the weights in X's row
-    blocks). ``fold_columns``: (membership (n_samples, n_folds), columns' folds)."""
-    import dask
-    import dask.array as da
-
-    # One block per row block, lined up (validated data already is).
-    rows = X.chunks[0]
-    X = X.rechunk({0: rows, 1: -1}) if len(X.chunks[1]) > 1 else X
-    if Y.chunks[0] != rows or len(Y.chunks[1]) > 1:
-        Y = Y.rechunk({0: rows, 1: -1})
-    weights = weights.rechunk((rows,)) if weights.chunks[0] != rows else weights
-    parts = [X.to_delayed().ravel(), Y.to_delayed().ravel(), weights.to_delayed().ravel()]
-    membership = None
-    if fold_columns is not None:
-        # Each row's fold membership travels with its block, once; the columns'
-        # folds (small) with every pass.
-        membership = da.asarray(fold_columns[0]).rechunk({0: rows, 1: -1})
-        parts.append(membership.to_delayed().ravel())
-    kept = [(block, n) for *block, n in zip(*parts, rows) if n > 0]  # empty adds nothing
-    blocks = [dask.delayed(_pack, pure=False)(*block) for block, _ in kept]
-    return blocks, [n for _, n in kept], membership, weights
-
-
 def _block_sums(block, coef, intercept, pi, gamma, column_fold, batch_size, wide):
     """The in-memory pass's sums over one row block (run on a worker); with folds
     as columns the block carries its rows' fold membership and ``column_fold`` says
@@ -273,47 +245,6 @@ def _add(*parts):
     for part in parts[1:]:
         total = [a + b for a, b in zip(total, part)]
     return tuple(total)
-
-
-def _finite_block(block):
-    from sklearn.utils import assert_all_finite
-
-    assert_all_finite(block[0].data if sp.issparse(block[0]) else block[0], input_name="X")
-    return ()
-
-
-def _held(value):
-    """The task that holds a value sent to the cluster (see :func:`sent_once`)."""
-    return value
-
-
-def sent_once(client, value):
-    """``value`` (the parameters of a pass or an epoch) on the cluster, as a future:
-    sent to the scheduler once, as the argument of one task that returns it; each
-    task that needs it fetches it from a worker that holds it (a worker keeps what it
-    fetched, so each worker receives it once). Not ``Client.scatter(...,
-    broadcast=True)``: the scheduler's replication hung, in our tests, on a worker
-    that had died before the scheduler noticed, where a lost task is run again from
-    the spec the scheduler keeps."""
-    with warnings.catch_warnings():
-        # Weight-sized parameters are what this task is for.
-        warnings.filterwarnings("ignore", message="Sending large graph")
-        return client.submit(_held, value, pure=False)
-
-
-def rerun_on_lost_worker(function, *args):
-    """``function(*args)``, run again (up to :data:`_RETRIES` times) if a worker is
-    lost while the parameters are being sent out (distributed's CommClosedError is
-    an OSError): it then runs on the workers left, and a lost block is recomputed
-    by the scheduler from its graph. Only for a pure function of its arguments
-    (a pass, an epoch), which a rerun cannot change."""
-    for attempt in range(_RETRIES + 1):
-        try:
-            return function(*args)
-        except OSError:
-            if attempt == _RETRIES:
-                raise
-            time.sleep(1.0)
 
 
 class DaskPass:
@@ -338,7 +269,7 @@ class DaskPass:
         self.n = self.averaged_over = X.shape[0]  # see InMemoryPass
         self.batch_size = batch_size
         self.client = current_client()
-        blocks, _, membership, weights = packed_blocks(X, Y, weights, fold_columns)
+        blocks, membership, weights = packed_blocks(X, Y, weights, fold_columns)
         self._weights = weights
         self.column_fold = None
         if fold_columns is not None:
@@ -411,7 +342,7 @@ class DaskPass:
     def check_finite(self):
         """Raise sklearn's usual error if X holds NaN or infinity (checked on the
         workers)."""
-        self.map_reduce(_finite_block, [])
+        check_blocks_finite(self.blocks)
 
 
 def _worker_model(coef, intercept, pi, gamma, batch_size):

@@ -6,7 +6,7 @@ working one block at a time (what dask-ml's ``Incremental`` does). Each epoch he
 runs one chain per worker, in parallel, and mixes them (parameter mixing):
 
 1. the model (weights, momentum memory, running EM statistics, noise rates) goes
-   to the cluster once (:func:`._dask_pass.sent_once`), and every worker fetches it;
+   to the cluster once (:func:`._dask_blocks.sent_once`), and every worker fetches it;
 2. each worker trains one chain over the row blocks it holds, one task per block,
    each task starting where the one before it ended: :func:`._sgd_em.train_pass`
    on the block, in minibatches of ``batch_size``; with ``shuffle`` the rows of a
@@ -40,13 +40,13 @@ import uuid
 
 import numpy as np
 
-from skrobust.linear_model._dask_pass import (
-    _finite_block,
-    current_client,
+from skrobust.linear_model._dask_blocks import (
+    check_blocks_finite,
     packed_blocks,
     rerun_on_lost_worker,
     sent_once,
 )
+from skrobust.linear_model._dask_pass import current_client
 
 _SEED_RANGE = np.iinfo(np.int32).max
 
@@ -133,7 +133,7 @@ class DaskEpochs:
 
     def __init__(self, X, Y, weights, fold_columns=None):
         self.client = current_client()
-        blocks, _, _, _ = packed_blocks(X, Y, weights, fold_columns)
+        blocks, _, _ = packed_blocks(X, Y, weights, fold_columns)
         self.column_fold = None if fold_columns is None else fold_columns[1]
         # Every worker's address, in a fixed order (nthreads lists them all).
         self.workers = [None] if self.client is None else sorted(self.client.nthreads())
@@ -196,10 +196,4 @@ class DaskEpochs:
     def check_finite(self):
         """Raise sklearn's usual error if X holds NaN or infinity (checked where the
         blocks are)."""
-        import dask
-
-        if self.client is None:
-            dask.compute(*[dask.delayed(_finite_block)(b) for b in self.blocks])
-        else:
-            self.client.gather([self.client.submit(_finite_block, b, pure=False)
-                                for b in self.blocks])
+        check_blocks_finite(self.blocks)
