@@ -146,7 +146,8 @@ def traffic(before, after):
 
 def count_sent(client):
     """Count the parameters the package sends to the cluster each pass
-    (``_dask_pass.sent_once``): sizeof(value), one copy, through the scheduler to
+    (``_dask_blocks.sent_once``, wrapped under the name ``DaskPass`` calls it by in
+    ``_dask_pass``): sizeof(value), one copy, through the scheduler to
     one worker; the other workers fetch it from a holder, which their transfer logs
     count as worker-to-worker bytes. ``client.restore_sent_once()`` undoes the
     wrapping."""
@@ -362,21 +363,27 @@ def time_to(curve, target):
     return next((t for t, loss in curve if loss <= target), None)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_shared_arguments(parser):
+    """The data, block and SGD arguments of this script, which bench_dask_sgd.py
+    takes too (it hands its arguments to :func:`run_incremental`)."""
     parser.add_argument("--replicas", type=int, default=16)
     parser.add_argument("--block-rows", type=int, default=12_544)
     parser.add_argument("--batch-size", type=int, default=4096)
-    parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--note", default="")
+    parser.add_argument("--data-home", default=MIRFLICKR,
+                        help="the MIRFLICKR folder (tags, labels, features/)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_shared_arguments(parser)
+    parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--output", default="dask")
     parser.add_argument("--more-workers", default="",
                         help="comma-separated worker counts to run once more after 1 and 2 "
                              "(a machine with the cores for them), e.g. 4,8")
-    parser.add_argument("--data-home", default=MIRFLICKR,
-                        help="the MIRFLICKR folder (tags, labels, features/)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:

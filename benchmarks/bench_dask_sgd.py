@@ -90,15 +90,9 @@ def run_package_sgd(X_path, Y_path, args, loss, preload=False):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicas", type=int, default=16)
-    parser.add_argument("--block-rows", type=int, default=12_544)
-    parser.add_argument("--batch-size", type=int, default=4096)
-    parser.add_argument("--epochs", type=int, default=8)
+    bench_dask.add_shared_arguments(parser)
     parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--note", default="")
     parser.add_argument("--output", default="dask_sgd")
-    parser.add_argument("--data-home", default=bench_dask.MIRFLICKR)
     args = parser.parse_args(argv)
 
     rows, ratios, curves = [], {False: [], True: []}, {}
